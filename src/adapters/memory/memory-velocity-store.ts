@@ -1,0 +1,97 @@
+import type { Entity, VelocityFeatures } from '../../domain/features.js';
+import { entityKeys } from '../../domain/features.js';
+import type { Transaction } from '../../domain/transaction.js';
+import type { VelocityEvent } from '../../domain/velocity.js';
+import { entityFeatures, toVelocityEvent } from '../../domain/velocity.js';
+import type { VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.js';
+import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.js';
+
+interface KeyState {
+  /** Sorted by event time, then id: the same order Redis keeps. */
+  events: VelocityEvent[];
+  touchedAt: number;
+}
+
+export interface MemoryVelocityStoreOptions {
+  limits?: Partial<VelocityLimits>;
+  /** Wall clock for expiring idle keys, like Redis TTLs; defaults to Date.now. */
+  now?: () => number;
+}
+
+/**
+ * The embedded default: the same semantics as the Redis store in one process. Idle keys and
+ * remembered transaction ids expire after the retention period (a sweep every 10,000 writes),
+ * and each key keeps at most `maxEventsPerKey` events, so memory stays bounded.
+ */
+export function createMemoryVelocityStore(opts: MemoryVelocityStoreOptions = {}): VelocityStore {
+  const limits = { ...DEFAULT_VELOCITY_LIMITS, ...opts.limits };
+  const now = opts.now ?? Date.now;
+  const keys = new Map<string, KeyState>();
+  const seen = new Map<string, number>();
+  let writes = 0;
+
+  function sweep(): void {
+    const cutoff = now() - limits.retentionMs;
+    for (const [k, s] of keys) if (s.touchedAt <= cutoff) keys.delete(k);
+    for (const [id, at] of seen) if (at <= cutoff) seen.delete(id);
+  }
+
+  function insert(state: KeyState, e: VelocityEvent): void {
+    const ev = state.events;
+    let lo = 0;
+    let hi = ev.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = ev[mid]!;
+      if (m.ts < e.ts || (m.ts === e.ts && m.id < e.id)) lo = mid + 1;
+      else hi = mid;
+    }
+    ev.splice(lo, 0, e);
+  }
+
+  /** Runs after the features are read, so that even a very late event counts itself. */
+  function trim(state: KeyState): void {
+    const ev = state.events;
+    const latest = ev[ev.length - 1]!.ts;
+    let drop = 0;
+    while (drop < ev.length && ev[drop]!.ts <= latest - limits.retentionMs) drop++;
+    drop = Math.max(drop, ev.length - limits.maxEventsPerKey);
+    if (drop > 0) ev.splice(0, drop);
+  }
+
+  return {
+    record(tx: Transaction): Promise<VelocityFeatures> {
+      const e = toVelocityEvent(tx);
+      const wall = now();
+      const isNew = !seen.has(e.id);
+      if (isNew) seen.set(e.id, wall);
+      if (isNew && ++writes % 10_000 === 0) sweep();
+      const features: VelocityFeatures = {};
+      for (const { entity, value } of entityKeys(tx)) {
+        const k = keyOf(entity, value);
+        let state = keys.get(k);
+        if (state === undefined) {
+          state = { events: [], touchedAt: wall };
+          keys.set(k, state);
+        }
+        if (isNew) {
+          insert(state, e);
+          state.touchedAt = wall;
+        }
+        Object.assign(features, entityFeatures(entity, e, state.events));
+        if (isNew) trim(state);
+      }
+      return Promise.resolve(features);
+    },
+    ping: () => Promise.resolve(),
+    close: () => {
+      keys.clear();
+      seen.clear();
+      return Promise.resolve();
+    },
+  };
+}
+
+function keyOf(entity: Entity, value: string): string {
+  return `${entity}\u001f${value}`;
+}

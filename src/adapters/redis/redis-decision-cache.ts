@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+import type { DecisionCache, StoredDecision } from '../../pipeline/decision-cache.js';
+import { IDEMPOTENCY_TTL_MS } from '../../pipeline/decision-cache.js';
+
+export interface RedisDecisionCacheOptions {
+  redis: Redis;
+  keyPrefix?: string;
+  ttlMs?: number;
+}
+
+/** Idempotency records in Redis beside the velocity state: one JSON string per id, with a TTL. */
+export function createRedisDecisionCache(opts: RedisDecisionCacheOptions): DecisionCache {
+  const { redis } = opts;
+  const prefix = `${opts.keyPrefix ?? 'risk:'}idem:`;
+  const ttl = opts.ttlMs ?? IDEMPOTENCY_TTL_MS;
+
+  async function get(id: string): Promise<StoredDecision | null> {
+    const raw = await redis.get(prefix + id);
+    return raw === null ? null : (JSON.parse(raw) as StoredDecision);
+  }
+
+  return {
+    get,
+    async putIfAbsent(id, entry) {
+      const ok = await redis.set(prefix + id, JSON.stringify(entry), 'PX', ttl, 'NX');
+      if (ok === 'OK') return entry;
+      // Lost the race to a concurrent call with the same id: its record is the answer.
+      return (await get(id)) ?? entry;
+    },
+    async ping() {
+      await redis.ping();
+    },
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Entity, VelocityFeatures } from '../../domain/features.js';
+import { WINDOW_NAMES, entityKeys } from '../../domain/features.js';
+import type { Transaction } from '../../domain/transaction.js';
+import { toVelocityEvent } from '../../domain/velocity.js';
+import type { VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.js';
+import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.js';
+
+const SCRIPT = readFileSync(new URL('./velocity.lua', import.meta.url), 'utf8');
+const US = '\u001f';
+
+/** Extra values the script returns after the 8 count/amount values of each entity kind. */
+const EXTRAS: Record<Entity, readonly string[]> = {
+  account: [
+    'account.distinct_merchants_1h',
+    'account.distinct_countries_24h',
+    'account.distinct_devices_24h',
+    'account.seconds_since_last',
+    'account.avg_amount_24h',
+  ],
+  card: [],
+  device: ['device.distinct_accounts_24h'],
+  ip: ['ip.distinct_accounts_1h'],
+  merchant: [],
+};
+
+type VelocityCommand = (numKeys: number, ...args: Array<string | number>) => Promise<string[]>;
+
+export interface RedisVelocityStoreOptions {
+  redis: Redis;
+  /** Prepended to every key; lets several deployments or tests share one Redis. */
+  keyPrefix?: string;
+  limits?: Partial<VelocityLimits>;
+}
+
+/**
+ * Velocity state in Redis: one sorted set per entity key, updated and read by one Lua script in
+ * one round trip per transaction. Each key is trimmed to the retention period and to
+ * `maxEventsPerKey` members and expires when idle, so memory per key is bounded.
+ *
+ * Assumes a single Redis (or a primary with replicas): the script touches keys of several
+ * entities, which Redis Cluster would place in different slots.
+ */
+export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): VelocityStore {
+  const { redis } = opts;
+  const prefix = opts.keyPrefix ?? 'risk:';
+  const limits = { ...DEFAULT_VELOCITY_LIMITS, ...opts.limits };
+  if (!('riskVelocity' in redis)) redis.defineCommand('riskVelocity', { lua: SCRIPT });
+  const run = (redis as unknown as { riskVelocity: VelocityCommand }).riskVelocity.bind(redis);
+
+  return {
+    async record(tx: Transaction): Promise<VelocityFeatures> {
+      const e = toVelocityEvent(tx);
+      const ents = entityKeys(tx);
+      const member = [
+        e.id,
+        String(e.amount),
+        e.account,
+        e.merchant ?? '',
+        e.country ?? '',
+        e.device ?? '',
+      ].join(US);
+      const keys = [
+        `${prefix}seen:${e.id}`,
+        ...ents.map(({ entity, value }) => `${prefix}v:${entity}:${value}`),
+      ];
+      const reply = await run(
+        keys.length,
+        ...keys,
+        e.id,
+        e.ts,
+        member,
+        limits.retentionMs,
+        limits.maxEventsPerKey,
+        ...ents.map((x) => x.entity),
+      );
+      return decode(
+        ents.map((x) => x.entity),
+        reply,
+      );
+    },
+    async ping(): Promise<void> {
+      await redis.ping();
+    },
+    async close(): Promise<void> {
+      // The client belongs to the composition root, which closes it once for every user.
+    },
+  };
+}
+
+function decode(entities: readonly Entity[], reply: readonly string[]): VelocityFeatures {
+  const f: VelocityFeatures = {};
+  let i = 0;
+  const next = (): number | null => {
+    const v = reply[i++];
+    if (v === undefined) throw new Error('velocity script returned too few values');
+    return v === '' ? null : Number(v);
+  };
+  for (const entity of entities) {
+    for (const w of WINDOW_NAMES) {
+      f[`${entity}.count_${w}`] = next();
+      f[`${entity}.amount_${w}`] = next();
+    }
+    for (const name of EXTRAS[entity]) f[name] = next();
+  }
+  return f;
+}

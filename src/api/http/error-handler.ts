@@ -1,0 +1,98 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ErrorCode, ErrorDetail } from '../../domain/errors.js';
+import { isRiskError } from '../../domain/errors.js';
+
+/** The one place where error codes become HTTP statuses. */
+const STATUS: Record<ErrorCode, number> = {
+  RISK_ERR_VALIDATION: 400,
+  RISK_ERR_BAD_JSON: 400,
+  RISK_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  RISK_ERR_PAYLOAD_TOO_LARGE: 413,
+  RISK_ERR_IDEMPOTENCY_CONFLICT: 409,
+  RISK_ERR_UNAUTHORIZED: 401,
+  RISK_ERR_FORBIDDEN: 403,
+  RISK_ERR_NOT_FOUND: 404,
+  RISK_ERR_UNAVAILABLE: 503,
+  RISK_ERR_INTERNAL: 500,
+};
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; retriable: boolean; details?: readonly ErrorDetail[] };
+}
+
+function body(code: ErrorCode, message: string, details?: readonly ErrorDetail[]): ErrorBody {
+  const retriable = code === 'RISK_ERR_UNAVAILABLE' || code === 'RISK_ERR_INTERNAL';
+  return { error: { code, message, retriable, ...(details && details.length > 0 && { details }) } };
+}
+
+interface AjvIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Names the field of each schema violation the way a caller would look for it: `/amount`. */
+export function describeValidation(issues: readonly AjvIssue[], prefix = ''): ErrorDetail[] {
+  return issues.map((i) => {
+    if (i.keyword === 'additionalProperties') {
+      return {
+        field: `${i.instancePath}/${String(i.params.additionalProperty)}`,
+        message: 'unknown field',
+      };
+    }
+    if (i.keyword === 'required') {
+      return {
+        field: `${i.instancePath}/${String(i.params.missingProperty)}`,
+        message: 'is required',
+      };
+    }
+    return { field: `${prefix}${i.instancePath}` || '/', message: i.message ?? i.keyword };
+  });
+}
+
+function classify(err: FastifyError): ErrorBody & { status: number } {
+  if (isRiskError(err))
+    return { status: STATUS[err.code], ...body(err.code, err.message, err.details) };
+  if (err.validation) {
+    const details = describeValidation(err.validation as AjvIssue[]);
+    const first = details[0];
+    const message = first
+      ? `${first.field}: ${first.message}`
+      : 'request does not match the schema';
+    return { status: 400, ...body('RISK_ERR_VALIDATION', message, details) };
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        status: 413,
+        ...body('RISK_ERR_PAYLOAD_TOO_LARGE', 'request body is larger than 64 KiB'),
+      };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, ...body('RISK_ERR_UNSUPPORTED_MEDIA_TYPE', 'send application/json') };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, ...body('RISK_ERR_BAD_JSON', 'request body is empty') };
+  }
+  if (err instanceof SyntaxError || err.statusCode === 400) {
+    return {
+      status: 400,
+      ...body('RISK_ERR_BAD_JSON', `request body is not valid JSON: ${err.message}`),
+    };
+  }
+  if (err.statusCode === 404) return { status: 404, ...body('RISK_ERR_NOT_FOUND', err.message) };
+  return { status: 500, ...body('RISK_ERR_INTERNAL', 'internal error') };
+}
+
+/** Installs the error handler and the 404 handler that every route group shares. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const { status, ...payload } = classify(err);
+    // Details of unexpected errors go to the log only; the wire carries known codes.
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.debug({ err }, 'request rejected');
+    return reply.status(status).send(payload);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send(body('RISK_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`)),
+  );
+}

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { transactionSchema } from '../../domain/transaction.js';
+import type { Transaction } from '../../domain/transaction.js';
+import type { Scorer } from '../../pipeline/score.js';
+
+const reason = {
+  type: 'object',
+  required: ['rule', 'score'],
+  properties: {
+    rule: { type: 'string' },
+    score: { type: 'number' },
+    action: { type: 'string', enum: ['approve', 'review', 'decline'] },
+    description: { type: 'string' },
+  },
+} as const;
+
+export const scoreResponseSchema = {
+  $id: 'ScoreResponse',
+  type: 'object',
+  required: [
+    'transaction_id',
+    'decision',
+    'risk_score',
+    'risk_flag',
+    'reasons',
+    'anomaly_score',
+    'features',
+    'ruleset_version',
+    'model_version',
+    'degraded',
+    'evaluated_at',
+  ],
+  properties: {
+    transaction_id: { type: 'string' },
+    decision: { type: 'string', enum: ['approve', 'review', 'decline'] },
+    risk_score: { type: 'integer', minimum: 0, maximum: 100 },
+    risk_flag: { type: 'boolean' },
+    reasons: { type: 'array', items: reason },
+    anomaly_score: { type: ['number', 'null'] },
+    features: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+    ruleset_version: { type: 'string' },
+    model_version: { type: ['string', 'null'] },
+    degraded: { type: 'boolean' },
+    degraded_reasons: { type: 'array', items: { type: 'string' } },
+    evaluated_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export interface ScoreRoutesOptions {
+  score: Scorer;
+}
+
+/** `POST /v1/score`: validate, score, answer. An idempotent replay says so in a header. */
+export const scoreRoutes: FastifyPluginAsync<ScoreRoutesOptions> = (app, opts) => {
+  app.post<{ Body: Transaction }>(
+    '/v1/score',
+    {
+      schema: {
+        body: transactionSchema,
+        response: { 200: scoreResponseSchema },
+      },
+    },
+    async (req, reply) => {
+      const { response, replayed } = await opts.score(req.body);
+      if (replayed) void reply.header('idempotent-replay', 'true');
+      return response;
+    },
+  );
+  return Promise.resolve();
+};

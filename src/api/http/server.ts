@@ -1,0 +1,75 @@
+import fastify, { LogController } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { FastifyBaseLogger } from 'fastify';
+import { MAX_BODY_BYTES } from '../../domain/transaction.js';
+import type { Scorer } from '../../pipeline/score.js';
+import type { ServiceMetrics } from '../../app/metrics.js';
+import { installErrorHandling } from './error-handler.js';
+import type { ReadinessCheck } from './health-routes.js';
+import { healthRoutes } from './health-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
+import { scoreRoutes } from './score-routes.js';
+
+export interface HttpServerOptions {
+  logger: FastifyBaseLogger;
+  score: Scorer;
+  metrics: ServiceMetrics;
+  checks: readonly ReadinessCheck[];
+  draining: () => boolean;
+  version: string;
+}
+
+/** The REST front door, built but not listening: main.ts listens, tests use `inject()`. */
+export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
+  const app = fastify({
+    loggerInstance: opts.logger,
+    // A line per request would cost more than scoring does; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_BODY_BYTES,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: {
+        // Unknown fields are an error, not silently dropped; types are not coerced.
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: true,
+        allErrors: true,
+      },
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Risk scoring API', version: opts.version },
+      servers: [],
+    },
+    exposeRoute: false,
+  } as Parameters<typeof swagger>[1]);
+  installErrorHandling(app);
+  // JSON only: a text body is refused with 415 rather than failing schema validation.
+  app.removeContentTypeParser('text/plain');
+  app.get('/docs/json', () => app.swagger());
+
+  const { metrics } = opts;
+  const score: Scorer = async (tx) => {
+    const start = process.hrtime.bigint();
+    try {
+      const outcome = await opts.score(tx);
+      metrics.observeScore(
+        outcome.response,
+        Number(process.hrtime.bigint() - start) / 1e9,
+        outcome.replayed,
+      );
+      return outcome;
+    } catch (err) {
+      metrics.observeError(
+        err instanceof Error && 'code' in err ? String(err.code) : 'RISK_ERR_INTERNAL',
+      );
+      throw err;
+    }
+  };
+  await app.register(scoreRoutes, { score });
+  await app.register(healthRoutes, { checks: opts.checks, draining: opts.draining });
+  await app.register(metricsRoutes, { registry: metrics.registry });
+  return app;
+}

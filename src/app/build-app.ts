@@ -1,0 +1,148 @@
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
+import { createMemoryDecisionCache } from '../adapters/memory/memory-decision-cache.js';
+import { createMemoryVelocityStore } from '../adapters/memory/memory-velocity-store.js';
+import { createRedisDecisionCache } from '../adapters/redis/redis-decision-cache.js';
+import { createRedisVelocityStore } from '../adapters/redis/redis-velocity-store.js';
+import { createFileRulesetSource } from '../adapters/file/file-ruleset-source.js';
+import type { ReadinessCheck } from '../api/http/health-routes.js';
+import { buildHttpServer } from '../api/http/server.js';
+import { LONGEST_WINDOW_MS } from '../domain/features.js';
+import type { DecisionCache } from '../pipeline/decision-cache.js';
+import type { Clock } from '../pipeline/clock.js';
+import { systemClock } from '../pipeline/clock.js';
+import type { Scorer } from '../pipeline/score.js';
+import { createScorer } from '../pipeline/score.js';
+import type { VelocityStore } from '../pipeline/velocity-store.js';
+import type { Config } from './config.js';
+import { createMetrics } from './metrics.js';
+import { evaluatorFactory } from './rules-engine.js';
+import { SERVICE_VERSION } from './version.js';
+
+export interface App {
+  config: Config;
+  logger: PinoLogger;
+  http: FastifyInstance;
+  score: Scorer;
+  /** Marks the app as shutting down: readiness fails from now on. */
+  drain(): void;
+  /** Closes the servers (in-flight requests finish first), then every client. */
+  close(): Promise<void>;
+}
+
+export interface BuildAppOptions {
+  logger?: PinoLogger;
+  clock?: Clock;
+}
+
+/**
+ * The composition root: config → adapters → pipeline → front doors. Nothing listens here;
+ * main.ts does, and tests call `app.http.inject()`.
+ */
+export async function buildApp(config: Config, opts: BuildAppOptions = {}): Promise<App> {
+  const logger =
+    opts.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'risk-scoring' } });
+  const closers: Array<() => Promise<void>> = [];
+  const checks: ReadinessCheck[] = [];
+  const limits = {
+    retentionMs: LONGEST_WINDOW_MS + config.VELOCITY_ALLOWED_LATENESS_SECONDS * 1000,
+    maxEventsPerKey: config.VELOCITY_MAX_EVENTS_PER_KEY,
+  };
+
+  let velocity: VelocityStore;
+  let decisions: DecisionCache;
+  if (config.REDIS_URL !== undefined) {
+    const redis = new Redis(config.REDIS_URL, {
+      // Scoring must answer in milliseconds: a slow or absent Redis degrades the answer
+      // instead of queueing calls behind reconnects.
+      commandTimeout: config.REDIS_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+    });
+    let lastLogged = 0;
+    redis.on('error', (err: Error) => {
+      const now = Date.now();
+      if (now - lastLogged > 10_000) {
+        lastLogged = now;
+        logger.warn({ err: err.message }, 'redis connection error');
+      }
+    });
+    closers.push(async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    });
+    velocity = createRedisVelocityStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX, limits });
+    decisions = createRedisDecisionCache({ redis, keyPrefix: config.REDIS_KEY_PREFIX });
+    checks.push({ name: 'redis', check: () => velocity.ping() });
+  } else {
+    velocity = createMemoryVelocityStore({ limits });
+    decisions = createMemoryDecisionCache();
+    logger.info('REDIS_URL not set: velocity features and idempotency are kept in memory');
+  }
+  closers.push(
+    () => velocity.close(),
+    () => decisions.close(),
+  );
+  for (const [name, value] of [
+    ['DATABASE_URL', config.DATABASE_URL],
+    ['KAFKA_BROKERS', config.KAFKA_BROKERS],
+  ] as const) {
+    if (value !== undefined) logger.warn(`${name} is set but this version does not use it yet`);
+  }
+
+  const rules = createFileRulesetSource(config.RULES_DIR, evaluatorFactory(config.RULES_ENGINE));
+  const active = rules.current();
+  logger.info(
+    { version: active.version, rules: active.ruleCount, engine: config.RULES_ENGINE },
+    'ruleset loaded',
+  );
+  closers.push(() => rules.close());
+
+  const score = createScorer({
+    velocity,
+    decisions,
+    rules,
+    clock: opts.clock ?? systemClock,
+    logger,
+    thresholds: {
+      review: config.DECISION_REVIEW_THRESHOLD,
+      decline: config.DECISION_DECLINE_THRESHOLD,
+    },
+  });
+
+  let draining = false;
+  const http = await buildHttpServer({
+    logger,
+    score,
+    metrics: createMetrics(),
+    checks,
+    draining: () => draining,
+    version: SERVICE_VERSION,
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    http,
+    score,
+    drain: () => {
+      draining = true;
+    },
+    close() {
+      closed ??= (async () => {
+        draining = true;
+        await http.close();
+        for (const c of closers.reverse()) {
+          try {
+            await c();
+          } catch (err) {
+            logger.warn({ err }, 'error while closing');
+          }
+        }
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.join(' or ')}//`,
+    )
+    .optional();
+
+const schema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    HTTP_PORT: port.default(8080),
+    GRPC_PORT: port.default(50051),
+    REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+    REDIS_KEY_PREFIX: z.string().default('risk:'),
+    REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
+    DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+    KAFKA_BROKERS: z
+      .string()
+      .trim()
+      .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, 'must be host:port[,host:port...]')
+      .optional(),
+    KAFKA_FLAGS_TOPIC: z.string().min(1).default('risk.flags'),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    RISK_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    RULES_DIR: z.string().min(1).default('rules'),
+    RULES_ENGINE: z.enum(['compiled', 'json-rules-engine']).default('compiled'),
+    DECISION_REVIEW_THRESHOLD: z.coerce.number().min(0).max(100).default(50),
+    DECISION_DECLINE_THRESHOLD: z.coerce.number().min(0).max(100).default(80),
+    VELOCITY_ALLOWED_LATENESS_SECONDS: z.coerce.number().int().min(0).default(3600),
+    VELOCITY_MAX_EVENTS_PER_KEY: z.coerce.number().int().min(1).default(10_000),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  })
+  .refine((c) => c.DECISION_REVIEW_THRESHOLD <= c.DECISION_DECLINE_THRESHOLD, {
+    path: ['DECISION_REVIEW_THRESHOLD'],
+    message: 'must not exceed DECISION_DECLINE_THRESHOLD',
+  });
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the environment once, validates it and freezes the result. Empty variables count as
+ * unset. A bad value fails with a message naming the variable.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,68 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ScoreResponse } from '../pipeline/score-response.js';
+
+export interface ServiceMetrics {
+  registry: Registry;
+  observeScore(response: ScoreResponse, seconds: number, replayed: boolean): void;
+  observeError(code: string): void;
+}
+
+/**
+ * One registry per app instance (not prom-client's global one), so that tests can build several
+ * apps in one process. Metric names follow Prometheus conventions with the `risk_` prefix.
+ */
+export function createMetrics(): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const decisions = new Counter({
+    name: 'risk_decisions_total',
+    help: 'Scored transactions by decision (idempotent replays excluded)',
+    labelNames: ['decision'] as const,
+    registers: [registry],
+  });
+  const replays = new Counter({
+    name: 'risk_idempotent_replays_total',
+    help: 'Scoring calls answered with the stored response of an earlier call',
+    registers: [registry],
+  });
+  const degraded = new Counter({
+    name: 'risk_degraded_total',
+    help: 'Scored transactions answered in degraded mode, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const fired = new Counter({
+    name: 'risk_rule_fired_total',
+    help: 'Rules fired, by rule name',
+    labelNames: ['rule'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'risk_score_duration_seconds',
+    help: 'Time to score one transaction inside the service (pipeline only)',
+    buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'risk_score_errors_total',
+    help: 'Scoring calls that failed, by error code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeScore(response, seconds, replayed) {
+      if (replayed) {
+        replays.inc();
+        return;
+      }
+      duration.observe(seconds);
+      decisions.inc({ decision: response.decision });
+      for (const r of response.reasons) fired.inc({ rule: r.rule });
+      for (const r of response.degraded_reasons ?? []) degraded.inc({ reason: r });
+    },
+    observeError(code) {
+      errors.inc({ code });
+    },
+  };
+}

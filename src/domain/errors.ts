@@ -1,0 +1,44 @@
+/**
+ * The error catalogue: stable codes that clients may branch on. Transport status is mapped in
+ * exactly one place per transport (src/api/http/error-handler.ts, src/api/grpc/status.ts).
+ */
+export const ERROR_CODES = {
+  RISK_ERR_VALIDATION: { retriable: false },
+  RISK_ERR_BAD_JSON: { retriable: false },
+  RISK_ERR_UNSUPPORTED_MEDIA_TYPE: { retriable: false },
+  RISK_ERR_PAYLOAD_TOO_LARGE: { retriable: false },
+  RISK_ERR_IDEMPOTENCY_CONFLICT: { retriable: false },
+  RISK_ERR_UNAUTHORIZED: { retriable: false },
+  RISK_ERR_FORBIDDEN: { retriable: false },
+  RISK_ERR_NOT_FOUND: { retriable: false },
+  RISK_ERR_UNAVAILABLE: { retriable: true },
+  RISK_ERR_INTERNAL: { retriable: true },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorDetail {
+  /** Where the problem is, e.g. `/amount` or a rule name. */
+  field?: string;
+  message: string;
+}
+
+export class RiskError extends Error {
+  readonly code: ErrorCode;
+  readonly details: readonly ErrorDetail[] | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: readonly ErrorDetail[], cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'RiskError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get retriable(): boolean {
+    return ERROR_CODES[this.code].retriable;
+  }
+}
+
+export function isRiskError(err: unknown): err is RiskError {
+  return err instanceof RiskError;
+}

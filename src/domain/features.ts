@@ -1,0 +1,46 @@
+import type { Transaction } from './transaction.js';
+
+/** The entities that carry velocity features, and the transaction field that names each. */
+export const ENTITIES = {
+  account: 'account_id',
+  card: 'card_id',
+  device: 'device_id',
+  ip: 'ip',
+  merchant: 'merchant_id',
+} as const satisfies Record<string, keyof Transaction>;
+
+export type Entity = keyof typeof ENTITIES;
+export const ENTITY_NAMES = Object.keys(ENTITIES) as Entity[];
+
+/** Sliding windows, (t − W, t] in event time. */
+export const WINDOWS = {
+  '1m': 60_000,
+  '10m': 600_000,
+  '1h': 3_600_000,
+  '24h': 86_400_000,
+} as const;
+export type WindowName = keyof typeof WINDOWS;
+export const WINDOW_NAMES = Object.keys(WINDOWS) as WindowName[];
+export const LONGEST_WINDOW_MS = WINDOWS['24h'];
+
+/** Feature name → value; null where the feature is defined but has no value (e.g. no history). */
+export type VelocityFeatures = Record<string, number | null>;
+
+/** The entity keys a transaction carries, in ENTITY_NAMES order. */
+export function entityKeys(tx: Transaction): Array<{ entity: Entity; value: string }> {
+  const out: Array<{ entity: Entity; value: string }> = [];
+  for (const entity of ENTITY_NAMES) {
+    const value = tx[ENTITIES[entity]];
+    if (typeof value === 'string') out.push({ entity, value });
+  }
+  return out;
+}
+
+/**
+ * Sums are rounded to a millionth so that two stores that add the same amounts in a different
+ * order (Redis walks members by score then bytes, the memory store by time then id) give the
+ * same figure.
+ */
+export function roundAmount(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

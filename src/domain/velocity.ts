@@ -1,0 +1,102 @@
+import type { Entity, VelocityFeatures } from './features.js';
+import { LONGEST_WINDOW_MS, WINDOW_NAMES, WINDOWS, roundAmount } from './features.js';
+import type { Transaction } from './transaction.js';
+import { eventTimeMs } from './transaction.js';
+
+/** What the velocity store keeps of a transaction: just what the features need. */
+export interface VelocityEvent {
+  id: string;
+  ts: number;
+  amount: number;
+  account: string;
+  merchant?: string;
+  country?: string;
+  device?: string;
+}
+
+export function toVelocityEvent(tx: Transaction): VelocityEvent {
+  const e: VelocityEvent = {
+    id: tx.transaction_id,
+    ts: eventTimeMs(tx),
+    amount: tx.amount,
+    account: tx.account_id,
+  };
+  if (tx.merchant_id !== undefined) e.merchant = tx.merchant_id;
+  if (tx.location !== undefined) e.country = tx.location;
+  if (tx.device_id !== undefined) e.device = tx.device_id;
+  return e;
+}
+
+const HOUR = WINDOWS['1h'];
+const DAY = WINDOWS['24h'];
+const windowMs = WINDOW_NAMES.map((w) => WINDOWS[w]);
+
+/**
+ * The velocity features of one entity key (DESIGN.md §4.2), computed from the events stored
+ * under that key. `events` may hold events later than `current` (out-of-order arrival) and must
+ * hold `current` itself. This is the reference that both stores are tested against; the memory
+ * store calls it directly and the Redis Lua script mirrors it.
+ *
+ * "Earlier" (for seconds_since_last and avg_amount_24h) means every other transaction with event
+ * time ≤ t in the last 24 h, so that simultaneous transactions see each other whatever their
+ * arrival order.
+ */
+export function entityFeatures(
+  entity: Entity,
+  current: VelocityEvent,
+  events: Iterable<VelocityEvent>,
+): VelocityFeatures {
+  const t = current.ts;
+  const counts = [0, 0, 0, 0];
+  const sums = [0, 0, 0, 0];
+  const distinct1h = new Set<string>();
+  const countries = new Set<string>();
+  const devices = new Set<string>();
+  const accounts24h = new Set<string>();
+  let latestEarlier = -Infinity;
+  let earlierCount = 0;
+  let earlierSum = 0;
+
+  for (const e of events) {
+    const d = t - e.ts;
+    if (d < 0 || d >= LONGEST_WINDOW_MS) continue;
+    for (let i = 0; i < windowMs.length; i++) {
+      if (d < windowMs[i]!) {
+        counts[i]! += 1;
+        sums[i]! += e.amount;
+      }
+    }
+    if (entity === 'account') {
+      if (d < HOUR && e.merchant !== undefined) distinct1h.add(e.merchant);
+      if (e.country !== undefined) countries.add(e.country);
+      if (e.device !== undefined) devices.add(e.device);
+      if (e.id !== current.id) {
+        if (e.ts > latestEarlier) latestEarlier = e.ts;
+        earlierCount += 1;
+        earlierSum += e.amount;
+      }
+    } else if (entity === 'ip') {
+      if (d < HOUR) distinct1h.add(e.account);
+    } else if (entity === 'device') {
+      if (d < DAY) accounts24h.add(e.account);
+    }
+  }
+
+  const f: VelocityFeatures = {};
+  WINDOW_NAMES.forEach((w, i) => {
+    f[`${entity}.count_${w}`] = counts[i]!;
+    f[`${entity}.amount_${w}`] = roundAmount(sums[i]!);
+  });
+  if (entity === 'account') {
+    f['account.distinct_merchants_1h'] = distinct1h.size;
+    f['account.distinct_countries_24h'] = countries.size;
+    f['account.distinct_devices_24h'] = devices.size;
+    f['account.seconds_since_last'] = earlierCount > 0 ? (t - latestEarlier) / 1000 : null;
+    f['account.avg_amount_24h'] = earlierCount > 0 ? roundAmount(earlierSum / earlierCount) : null;
+  } else if (entity === 'ip') {
+    f['ip.distinct_accounts_1h'] = distinct1h.size;
+  } else if (entity === 'device') {
+    f['device.distinct_accounts_24h'] = accounts24h.size;
+  }
+  return f;
+}

@@ -1,0 +1,23 @@
+import type { Decision } from '../domain/decision.js';
+import type { VelocityFeatures } from '../domain/features.js';
+import type { FiredRule } from '../domain/rules/types.js';
+
+/** The answer to a scoring call (DESIGN.md §4.4), the same over REST and gRPC. */
+export interface ScoreResponse {
+  transaction_id: string;
+  decision: Decision;
+  risk_score: number;
+  risk_flag: boolean;
+  reasons: FiredRule[];
+  anomaly_score: number | null;
+  features: VelocityFeatures;
+  ruleset_version: string;
+  model_version: string | null;
+  degraded: boolean;
+  degraded_reasons?: DegradedReason[];
+  evaluated_at: string;
+}
+
+/** Known causes of a degraded answer; only these codes go on the wire, details go to the log. */
+export type DegradedReason =
+  'velocity_unavailable' | 'idempotency_unavailable' | 'model_unavailable';

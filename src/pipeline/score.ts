@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
+import type { DecisionThresholds } from '../domain/decision.js';
+import { decide } from '../domain/decision.js';
+import { RiskError } from '../domain/errors.js';
+import { buildFacts } from '../domain/facts.js';
+import type { VelocityFeatures } from '../domain/features.js';
+import type { FiredRule } from '../domain/rules/types.js';
+import type { Transaction } from '../domain/transaction.js';
+import { eventTimeMs } from '../domain/transaction.js';
+import type { Clock } from './clock.js';
+import type { DecisionCache, StoredDecision } from './decision-cache.js';
+import type { Logger } from './logger.js';
+import type { RulesetSource } from './ruleset-source.js';
+import type { DegradedReason, ScoreResponse } from './score-response.js';
+import type { VelocityStore } from './velocity-store.js';
+
+/** Event times further than this ahead of the wall clock are refused: they would trim history. */
+export const MAX_FUTURE_SKEW_MS = 15 * 60_000;
+
+export interface ScoreOutcome {
+  response: ScoreResponse;
+  /** True when the response is the stored answer to an earlier call with the same payload. */
+  replayed: boolean;
+}
+
+export interface ScorerOptions {
+  velocity: VelocityStore;
+  decisions: DecisionCache;
+  rules: RulesetSource;
+  clock: Clock;
+  logger: Logger;
+  thresholds: DecisionThresholds;
+}
+
+export type Scorer = (tx: Transaction) => Promise<ScoreOutcome>;
+
+/**
+ * The scoring use case: idempotency → enrich → rules → decide → store. Failures of the stores
+ * degrade the answer (and say so in `degraded_reasons`) instead of failing the call.
+ */
+export function createScorer(opts: ScorerOptions): Scorer {
+  const { velocity, decisions, rules, clock, thresholds } = opts;
+  const log = opts.logger.child({ component: 'scorer' });
+
+  return async function score(tx: Transaction): Promise<ScoreOutcome> {
+    const now = clock.now();
+    if (eventTimeMs(tx) > now + MAX_FUTURE_SKEW_MS) {
+      throw new RiskError(
+        'RISK_ERR_VALIDATION',
+        'timestamp is more than 15 minutes in the future',
+        [{ field: '/timestamp', message: 'must not be more than 15 minutes in the future' }],
+      );
+    }
+    const payloadHash = hashPayload(tx);
+    const degraded: DegradedReason[] = [];
+
+    let stored: StoredDecision | null = null;
+    let cacheUp = true;
+    try {
+      stored = await decisions.get(tx.transaction_id);
+    } catch (err) {
+      cacheUp = false;
+      degraded.push('idempotency_unavailable');
+      log.warn({ err, transaction_id: tx.transaction_id }, 'idempotency lookup failed');
+    }
+    if (stored !== null) return replay(stored, payloadHash, tx.transaction_id);
+
+    let features: VelocityFeatures = {};
+    try {
+      features = await velocity.record(tx);
+    } catch (err) {
+      degraded.push('velocity_unavailable');
+      log.warn({ err, transaction_id: tx.transaction_id }, 'velocity features unavailable');
+    }
+
+    const ruleset = rules.current();
+    const anomalyScore = null;
+    const evaluated = ruleset.evaluate(buildFacts(tx, features, anomalyScore));
+    const reasons: readonly FiredRule[] =
+      evaluated instanceof Promise ? await evaluated : evaluated;
+    const { decision, risk_score } = decide(reasons, thresholds);
+
+    const response: ScoreResponse = {
+      transaction_id: tx.transaction_id,
+      decision,
+      risk_score,
+      risk_flag: decision !== 'approve',
+      reasons: [...reasons],
+      anomaly_score: anomalyScore,
+      features,
+      ruleset_version: ruleset.version,
+      model_version: null,
+      degraded: degraded.length > 0,
+      evaluated_at: new Date(now).toISOString(),
+    };
+    if (degraded.length > 0) response.degraded_reasons = degraded;
+
+    if (!cacheUp) return { response, replayed: false };
+    try {
+      const kept = await decisions.putIfAbsent(tx.transaction_id, { payloadHash, response });
+      // A concurrent call with the same id stored its answer first: everyone gets that one.
+      if (kept.response !== response) return replay(kept, payloadHash, tx.transaction_id);
+    } catch (err) {
+      log.warn({ err, transaction_id: tx.transaction_id }, 'storing the decision failed');
+      response.degraded = true;
+      response.degraded_reasons = [...degraded, 'idempotency_unavailable'];
+    }
+    return { response, replayed: false };
+  };
+}
+
+function replay(stored: StoredDecision, payloadHash: string, id: string): ScoreOutcome {
+  if (stored.payloadHash !== payloadHash) {
+    throw new RiskError(
+      'RISK_ERR_IDEMPOTENCY_CONFLICT',
+      `transaction_id "${id}" was already scored with a different payload`,
+      [{ field: '/transaction_id', message: 'already used with a different payload' }],
+    );
+  }
+  return { response: stored.response, replayed: true };
+}
+
+/** Canonical hash of the validated transaction (defaults applied, keys sorted). */
+export function hashPayload(tx: Transaction): string {
+  return createHash('sha256').update(stringify(tx)).digest('base64url');
+}

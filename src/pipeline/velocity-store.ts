@@ -1,0 +1,31 @@
+import type { VelocityFeatures } from '../domain/features.js';
+import type { Transaction } from '../domain/transaction.js';
+
+/**
+ * Keeps sliding-window velocity state per entity key (DESIGN.md §4.2). `record` adds the
+ * transaction (once per transaction_id, whatever happens later) and returns the features of
+ * every entity the transaction carries, this transaction included.
+ */
+export interface VelocityStore {
+  record(tx: Transaction): Promise<VelocityFeatures>;
+  /** Resolves when the backing store answers; rejects with the reason otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Limits shared by every VelocityStore adapter so that they keep the same events. */
+export interface VelocityLimits {
+  /**
+   * How long after the latest event of a key an older event is kept: the longest window plus the
+   * allowed lateness. An event arriving later than that behind the key's latest event is still
+   * counted, but its own windows may miss trimmed history.
+   */
+  retentionMs: number;
+  /** Hard cap on events kept per key: a hot key keeps its most recent events only. */
+  maxEventsPerKey: number;
+}
+
+export const DEFAULT_VELOCITY_LIMITS: VelocityLimits = {
+  retentionMs: 25 * 3_600_000,
+  maxEventsPerKey: 10_000,
+};

@@ -1,0 +1,253 @@
+/**
+ * One conformance suite for every VelocityStore adapter: the memory store runs it as a unit
+ * test, the Redis store against the real Redis that scripts/services.sh starts.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { VelocityFeatures } from '../../src/domain/features.js';
+import { entityKeys } from '../../src/domain/features.js';
+import type { Transaction } from '../../src/domain/transaction.js';
+import { entityFeatures, toVelocityEvent } from '../../src/domain/velocity.js';
+import type { VelocityLimits, VelocityStore } from '../../src/pipeline/velocity-store.js';
+import { makeTx } from '../helpers/tx.js';
+
+export type StoreFactory = (limits?: Partial<VelocityLimits>) => Promise<VelocityStore>;
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+export function velocityStoreConformance(name: string, make: StoreFactory): void {
+  describe(`VelocityStore conformance: ${name}`, () => {
+    async function withStore<T>(
+      fn: (s: VelocityStore) => Promise<T>,
+      limits?: Partial<VelocityLimits>,
+    ): Promise<T> {
+      const s = await make(limits);
+      try {
+        return await fn(s);
+      } finally {
+        await s.close();
+      }
+    }
+
+    test('the first transaction of an account counts itself and has no history', () =>
+      withStore(async (s) => {
+        const f = await s.record(makeTx({ amount: 42.5 }));
+        for (const w of ['1m', '10m', '1h', '24h']) {
+          assert.equal(f[`account.count_${w}`], 1);
+          assert.equal(f[`account.amount_${w}`], 42.5);
+        }
+        assert.equal(f['account.seconds_since_last'], null);
+        assert.equal(f['account.avg_amount_24h'], null);
+        assert.equal(f['account.distinct_merchants_1h'], 0);
+        assert.equal(f['account.distinct_countries_24h'], 0);
+        assert.equal(f['account.distinct_devices_24h'], 0);
+      }));
+
+    test('features appear only for the entities the transaction carries', () =>
+      withStore(async (s) => {
+        const bare = await s.record(makeTx());
+        assert.deepEqual(
+          Object.keys(bare).filter((k) => !k.startsWith('account.')),
+          [],
+        );
+        const full = await s.record(
+          makeTx({ at: 1, card_id: 'c', device_id: 'd', ip: '10.0.0.1', merchant_id: 'm' }),
+        );
+        for (const e of ['card', 'device', 'ip', 'merchant']) {
+          assert.equal(full[`${e}.count_1m`], 1, `${e}.count_1m`);
+        }
+        assert.equal(full['ip.distinct_accounts_1h'], 1);
+        assert.equal(full['device.distinct_accounts_24h'], 1);
+        assert.equal(full['card.distinct_accounts_1h'], undefined);
+      }));
+
+    test('windows are (t − W, t]: an event exactly W earlier is outside', () =>
+      withStore(async (s) => {
+        const acct = 'acct-boundary';
+        await s.record(makeTx({ account_id: acct, at: 0, amount: 1 }));
+        const atEdge = await s.record(makeTx({ account_id: acct, at: MIN, amount: 2 }));
+        assert.equal(atEdge['account.count_1m'], 1);
+        assert.equal(atEdge['account.amount_1m'], 2);
+        assert.equal(atEdge['account.count_10m'], 2);
+        const inside = await s.record(makeTx({ account_id: acct, at: MIN + MIN - 1, amount: 4 }));
+        assert.equal(inside['account.count_1m'], 2);
+        assert.equal(inside['account.amount_1m'], 6);
+        const dayEdge = await s.record(makeTx({ account_id: acct, at: 24 * HOUR, amount: 8 }));
+        assert.equal(dayEdge['account.count_24h'], 3, 'the event at t − 24h drops out');
+        assert.equal(dayEdge['account.amount_24h'], 14);
+      }));
+
+    test('out-of-order arrival: later events are not counted, earlier ones are', () =>
+      withStore(async (s) => {
+        const acct = 'acct-ooo';
+        const late = await s.record(makeTx({ account_id: acct, at: 30_000, amount: 10 }));
+        assert.equal(late['account.count_1m'], 1);
+        const early = await s.record(makeTx({ account_id: acct, at: 0, amount: 5 }));
+        assert.equal(early['account.count_1m'], 1, 'the event 30 s in its future is not counted');
+        assert.equal(early['account.seconds_since_last'], null);
+        const mid = await s.record(makeTx({ account_id: acct, at: 20_000, amount: 1 }));
+        assert.equal(mid['account.count_1m'], 2);
+        assert.equal(mid['account.amount_1m'], 6);
+        assert.equal(mid['account.seconds_since_last'], 20);
+        assert.equal(mid['account.avg_amount_24h'], 5);
+        const last = await s.record(makeTx({ account_id: acct, at: 40_000, amount: 3 }));
+        assert.equal(last['account.count_1m'], 4);
+        assert.equal(last['account.amount_1m'], 19);
+        assert.equal(last['account.seconds_since_last'], 10);
+        assert.equal(last['account.avg_amount_24h'], 5.333333, '(10 + 5 + 1) / 3, rounded to 1e-6');
+      }));
+
+    test('a repeated transaction id is counted once', () =>
+      withStore(async (s) => {
+        const tx = makeTx({ account_id: 'acct-repeat', merchant_id: 'm-repeat', amount: 7 });
+        const first = await s.record(tx);
+        const again = await s.record(tx);
+        assert.deepEqual(again, first);
+        const other = await s.record(makeTx({ account_id: 'acct-repeat', at: 1000, amount: 1 }));
+        assert.equal(other['account.count_1m'], 2);
+        assert.equal(other['account.amount_1m'], 8);
+      }));
+
+    test('simultaneous transactions see each other as earlier', () =>
+      withStore(async (s) => {
+        await s.record(makeTx({ account_id: 'acct-same', at: 5000, amount: 2 }));
+        const f = await s.record(makeTx({ account_id: 'acct-same', at: 5000, amount: 4 }));
+        assert.equal(f['account.seconds_since_last'], 0);
+        assert.equal(f['account.avg_amount_24h'], 2);
+      }));
+
+    test('distinct merchants, countries, devices and accounts', () =>
+      withStore(async (s) => {
+        const a = 'acct-distinct';
+        await s.record(
+          makeTx({
+            account_id: a,
+            at: 0,
+            merchant_id: 'm1',
+            location: 'US',
+            device_id: 'd1',
+            ip: 'ip-x',
+          }),
+        );
+        await s.record(
+          makeTx({ account_id: a, at: 1000, merchant_id: 'm2', location: 'FR', device_id: 'd1' }),
+        );
+        await s.record(makeTx({ account_id: 'acct-other', at: 2000, ip: 'ip-x', device_id: 'd1' }));
+        const f = await s.record(
+          makeTx({
+            account_id: a,
+            at: HOUR,
+            merchant_id: 'm2',
+            location: 'US',
+            device_id: 'd2',
+            ip: 'ip-x',
+          }),
+        );
+        // m1 at t − 1h is outside the 1h window; m2 (at 1 s and now) counts once.
+        assert.equal(f['account.distinct_merchants_1h'], 1);
+        assert.equal(f['account.distinct_countries_24h'], 2);
+        assert.equal(f['account.distinct_devices_24h'], 2);
+        assert.equal(f['ip.distinct_accounts_1h'], 2, 'acct-other at 2 s and this account');
+        assert.equal(f['device.distinct_accounts_24h'], 1, 'd2 is new');
+        const d1 = await s.record(
+          makeTx({ account_id: 'acct-third', at: HOUR + 1, device_id: 'd1' }),
+        );
+        assert.equal(d1['device.distinct_accounts_24h'], 3);
+      }));
+
+    test('memory per key is capped at maxEventsPerKey, newest kept', () =>
+      withStore(
+        async (s) => {
+          let f: VelocityFeatures = {};
+          for (let i = 0; i < 6; i++)
+            f = await s.record(makeTx({ account_id: 'acct-cap', at: i * 1000, amount: i }));
+          // Kept before the 6th arrived: amounts 2, 3, 4; the 6th counts itself, then the
+          // key is trimmed back to 3.
+          assert.equal(f['account.count_24h'], 4);
+          assert.equal(f['account.amount_24h'], 2 + 3 + 4 + 5);
+          f = await s.record(makeTx({ account_id: 'acct-cap', at: 6000, amount: 6 }));
+          assert.equal(f['account.count_24h'], 4);
+          assert.equal(f['account.amount_24h'], 3 + 4 + 5 + 6);
+        },
+        { maxEventsPerKey: 3 },
+      ));
+
+    test('events older than the retention behind the newest are trimmed', () =>
+      withStore(
+        async (s) => {
+          await s.record(makeTx({ account_id: 'acct-ret', at: 0 }));
+          await s.record(makeTx({ account_id: 'acct-ret', at: 2 * HOUR }));
+          // Retention 1h: the event at 0 was trimmed when the one at 2h arrived. An event
+          // arriving later than the retention still counts itself before it is trimmed.
+          const f = await s.record(makeTx({ account_id: 'acct-ret', at: 30 * MIN }));
+          assert.equal(f['account.count_1h'], 1);
+          assert.equal(f['account.seconds_since_last'], null);
+        },
+        { retentionMs: HOUR },
+      ));
+
+    test('any arrival order gives the reference features (property)', async () => {
+      const txArb = fc.record({
+        at: fc.integer({ min: 0, max: 3 * HOUR }),
+        amount: fc.oneof(
+          fc.integer({ min: 0, max: 5000 }),
+          fc.double({ min: 0, max: 1e6, noNaN: true }),
+        ),
+        account: fc.constantFrom('a1', 'a2', 'a3'),
+        merchant: fc.option(fc.constantFrom('m1', 'm2', 'm3'), { nil: undefined }),
+        country: fc.option(fc.constantFrom('US', 'GB', 'NG'), { nil: undefined }),
+        device: fc.option(fc.constantFrom('d1', 'd2'), { nil: undefined }),
+        ip: fc.option(fc.constantFrom('i1', 'i2'), { nil: undefined }),
+        card: fc.option(fc.constantFrom('c1', 'c2'), { nil: undefined }),
+        repeat: fc.boolean(),
+      });
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(txArb, { minLength: 1, maxLength: 40 }), async (specs) => {
+          run += 1;
+          await withStore(async (s) => {
+            const recorded: Transaction[] = [];
+            for (const [i, spec] of specs.entries()) {
+              const previous = recorded[recorded.length - 1];
+              const tx: Transaction =
+                spec.repeat && previous !== undefined
+                  ? previous
+                  : {
+                      transaction_id: `p${run}-${i}`,
+                      timestamp: new Date(Date.UTC(2024, 0, 15) + spec.at).toISOString(),
+                      amount: spec.amount,
+                      currency: 'USD',
+                      account_id: `${spec.account}-${run}`,
+                      ...(spec.merchant && { merchant_id: spec.merchant }),
+                      ...(spec.country && { location: spec.country }),
+                      ...(spec.device && { device_id: `${spec.device}-${run}` }),
+                      ...(spec.ip && { ip: `${spec.ip}-${run}` }),
+                      ...(spec.card && { card_id: `${spec.card}-${run}` }),
+                    };
+              if (!recorded.includes(tx)) recorded.push(tx);
+              const got = await s.record(tx);
+              assert.deepEqual(got, reference(tx, recorded));
+            }
+          });
+        }),
+        { numRuns: 60, seed: 20240115 },
+      );
+    });
+  });
+}
+
+/** Brute force over every recorded transaction: what any store must answer. */
+function reference(tx: Transaction, recorded: readonly Transaction[]): VelocityFeatures {
+  const current = toVelocityEvent(tx);
+  const out: VelocityFeatures = {};
+  for (const { entity, value } of entityKeys(tx)) {
+    const same = recorded
+      .filter((r) => entityKeys(r).some((k) => k.entity === entity && k.value === value))
+      .map(toVelocityEvent)
+      .sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    Object.assign(out, entityFeatures(entity, current, same));
+  }
+  return out;
+}

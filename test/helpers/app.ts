@@ -1,0 +1,23 @@
+import type { App } from '../../src/app/build-app.js';
+import { buildApp } from '../../src/app/build-app.js';
+import { loadConfig } from '../../src/app/config.js';
+
+/** Builds the app as main.ts would, from an environment, without listening. */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<App> {
+  return buildApp(loadConfig({ LOG_LEVEL: 'silent', ...env }));
+}
+
+/** POST /v1/score through fastify's inject(). */
+export async function postScore(app: App, body: unknown, headers: Record<string, string> = {}) {
+  const res = await app.http.inject({
+    method: 'POST',
+    url: '/v1/score',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: res.json<Record<string, unknown>>(),
+  };
+}

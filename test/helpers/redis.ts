@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+/** The Redis that `scripts/services.sh up` starts, unless REDIS_URL says otherwise. */
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
+
+export function connectTestRedis(): Redis {
+  // Fail fast instead of retrying forever: a missing Redis must fail the suite, not hang it.
+  return new Redis(TEST_REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    lazyConnect: false,
+  });
+}
+
+/** A key prefix no other test uses, so tests never see each other's keys. */
+export function uniquePrefix(label: string): string {
+  return `test:${label}:${randomUUID().slice(0, 8)}:`;
+}
+
+/** Deletes every key under `prefix`. */
+export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
