@@ -55,7 +55,7 @@ function classify(err: FastifyError): ErrorBody & { status: number } {
   if (isRiskError(err))
     return { status: STATUS[err.code], ...body(err.code, err.message, err.details) };
   if (err.validation) {
-    const details = describeValidation(err.validation as AjvIssue[]);
+    const details = describeValidation(err.validation);
     const first = details[0];
     const message = first
       ? `${first.field}: ${first.message}`

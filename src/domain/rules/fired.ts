@@ -1,4 +1,4 @@
-import type { FiredRule, RiskEventParams, RuleAction } from './types.js';
+import type { FiredRule, RiskEventParams } from './types.js';
 
 /** Builds the reason for a fired rule from its event params (score defaults to 0). */
 export function toFired(
@@ -7,7 +7,7 @@ export function toFired(
 ): FiredRule {
   const p = (params ?? {}) as RiskEventParams;
   const fired: FiredRule = { rule, score: typeof p.score === 'number' ? p.score : 0 };
-  if (p.action !== undefined) fired.action = p.action as RuleAction;
+  if (p.action !== undefined) fired.action = p.action;
   if (p.description !== undefined) fired.description = p.description;
   return fired;
 }

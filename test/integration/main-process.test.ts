@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { makeTx } from '../helpers/tx.js';
+
+const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const listening = () =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no listen line within 10 s:\n${out}`)),
+        10_000,
+      );
+      child.stdout.on('data', () => {
+        const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+  return { child, listening, output: () => out };
+}
+
+test('main serves on embedded defaults and shuts down cleanly on SIGTERM with a request in flight', async () => {
+  const { child, listening, output } = start({});
+  const base = await listening();
+  const res = await fetch(`${base}/v1/score`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(makeTx()),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(((await res.json()) as { decision: string }).decision, 'approve');
+
+  // A request whose body is still arriving when the signal comes: it must be answered.
+  const { hostname, port } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  const body = JSON.stringify(makeTx());
+  socket.write(
+    `POST /v1/score HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body.slice(0, 10)}`,
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 100));
+  let reply = '';
+  socket.on('data', (d: Buffer) => (reply += d.toString()));
+  socket.write(body.slice(10));
+  await once(socket, 'end');
+  assert.match(reply, /^HTTP\/1\.1 200/, 'the in-flight request is finished, not dropped');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0, output());
+  assert.match(output(), /shut down cleanly/);
+});
+
+test('main refuses bad configuration naming the variable', async () => {
+  const { child, output } = start({ HTTP_PORT: 'eighty' });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 78);
+  assert.match(output(), /HTTP_PORT/);
+});
