@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { createTxGenerator } from '../generator.js';
+import type { LoadResult } from './http-load.js';
+import { runHttpLoad } from './http-load.js';
+import { startServer } from './processes.js';
+import type { BenchSection } from './report.js';
+
+export interface RestBenchOptions {
+  redisUrl: string;
+  connections: number;
+  durationSeconds: number;
+  fixedRate: number;
+  log: (msg: string) => void;
+}
+
+const SERVICE = new URL('../../src/main.js', import.meta.url).pathname;
+const CEILING = new URL('./ceiling-server.js', import.meta.url).pathname;
+
+function bodies(): () => string {
+  const next = createTxGenerator({
+    seed: 7,
+    idPrefix: `bench-${randomUUID().slice(0, 8)}`,
+    eventsPerSecond: 5000,
+  });
+  return () => JSON.stringify(next());
+}
+
+async function measure(
+  script: string,
+  env: Record<string, string>,
+  o: RestBenchOptions,
+  rate?: number,
+) {
+  const prefix = `bench:${randomUUID().slice(0, 8)}:`;
+  const server = await startServer(script, {
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    LOG_LEVEL: 'info',
+    REDIS_URL: o.redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    ...env,
+  });
+  try {
+    // A short warm-up lets the JIT compile the hot path before the measured run.
+    await runHttpLoad({
+      url: server.url,
+      connections: o.connections,
+      durationSeconds: 2,
+      body: bodies(),
+    });
+    return await runHttpLoad({
+      url: server.url,
+      connections: o.connections,
+      durationSeconds: o.durationSeconds,
+      body: bodies(),
+      ...(rate !== undefined && { rate }),
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+function row(name: string, r: LoadResult, ceiling?: LoadResult): Array<string | number> {
+  return [
+    name,
+    Math.round(r.throughput),
+    r.p50Ms,
+    r.p99Ms,
+    r.p999Ms,
+    r.errors + r.non2xx,
+    ceiling ? (r.throughput / ceiling.throughput).toFixed(2) : '1.00',
+  ];
+}
+
+/** REST scoring against real Redis, next to the ceiling, then latency at a fixed rate. */
+export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
+  o.log(
+    `REST ceiling: parse + one Redis round trip + reply, ${o.connections} connections, ${o.durationSeconds} s`,
+  );
+  const ceiling = await measure(CEILING, {}, o);
+  o.log(`REST scoring (compiled rules), same load`);
+  const scoring = await measure(SERVICE, { RULES_ENGINE: 'compiled' }, o);
+  o.log(`REST scoring (json-rules-engine), same load`);
+  const reference = await measure(SERVICE, { RULES_ENGINE: 'json-rules-engine' }, o);
+  o.log(`REST scoring at a fixed ${o.fixedRate} requests/s`);
+  const fixed = await measure(SERVICE, { RULES_ENGINE: 'compiled' }, o, o.fixedRate);
+  const fixedCeiling = await measure(CEILING, {}, o, o.fixedRate);
+
+  const columns = [
+    'server',
+    'requests/s',
+    'p50 ms',
+    'p99 ms',
+    'p99.9 ms',
+    'errors',
+    'ratio to ceiling',
+  ];
+  return [
+    {
+      title: 'REST scoring with real Redis, closed loop',
+      method:
+        `autocannon, ${o.connections} connections, ${o.durationSeconds} s after a 2 s warm-up, each request a new ` +
+        'generated transaction (5,000 accounts, 500 merchants). The server runs in its own process; ' +
+        'Redis, server and load generator share the 2 cores.',
+      columns,
+      rows: [
+        row('ceiling (parse + 1 Redis round trip + reply)', ceiling),
+        row('scoring, compiled rules', scoring, ceiling),
+        row('scoring, json-rules-engine', reference, ceiling),
+      ],
+    },
+    {
+      title: `REST scoring latency at ${o.fixedRate.toLocaleString('en-US')} requests/s`,
+      method: `autocannon at a fixed overall rate of ${o.fixedRate} requests/s, ${o.connections} connections, ${o.durationSeconds} s.`,
+      columns,
+      rows: [row('ceiling', fixedCeiling), row('scoring, compiled rules', fixed, fixedCeiling)],
+    },
+  ];
+}

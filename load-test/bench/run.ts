@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: measures rule evaluation, REST and gRPC scoring against real Redis, each next
+ * to a baseline measured in the same run, and writes a dated markdown + JSON report to
+ * load-test/reports/. Needs the local services (`npm run services:up`).
+ *
+ * Options (environment): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_RATE (2000),
+ * REDIS_URL (the local services' Redis).
+ */
+import type { BenchReport, BenchSection } from './report.js';
+import { machineInfo, writeReport } from './report.js';
+import { restBench } from './rest-bench.js';
+
+const log = (msg: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+};
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const fixedRate = Number(process.env.BENCH_RATE ?? 2000);
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
+
+const report: BenchReport = {
+  startedAt: new Date().toISOString(),
+  machine: machineInfo(),
+  sections: [],
+};
+const sections: BenchSection[] = report.sections;
+sections.push(
+  ...(await restBench({ redisUrl, connections, durationSeconds: seconds, fixedRate, log })),
+);
+const path = writeReport(report);
+log(`report written to ${path}`);
