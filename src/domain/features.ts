@@ -23,6 +23,15 @@ export type WindowName = keyof typeof WINDOWS;
 export const WINDOW_NAMES = Object.keys(WINDOWS) as WindowName[];
 export const LONGEST_WINDOW_MS = WINDOWS['24h'];
 
+/**
+ * `E.count_W` and `E.amount_W` names of each entity, in WINDOW_NAMES order (count, amount, …).
+ * Built once: the hot path then uses the same interned strings instead of building keys per call.
+ */
+export const WINDOW_FEATURES = {} as Record<Entity, readonly string[]>;
+for (const e of ENTITY_NAMES) {
+  WINDOW_FEATURES[e] = WINDOW_NAMES.flatMap((w) => [`${e}.count_${w}`, `${e}.amount_${w}`]);
+}
+
 /** Feature name → value; null where the feature is defined but has no value (e.g. no history). */
 export type VelocityFeatures = Record<string, number | null>;
 

@@ -1,5 +1,11 @@
 import type { Entity, VelocityFeatures } from './features.js';
-import { LONGEST_WINDOW_MS, WINDOW_NAMES, WINDOWS, roundAmount } from './features.js';
+import {
+  LONGEST_WINDOW_MS,
+  WINDOW_FEATURES,
+  WINDOW_NAMES,
+  WINDOWS,
+  roundAmount,
+} from './features.js';
 import type { Transaction } from './transaction.js';
 import { eventTimeMs } from './transaction.js';
 
@@ -83,10 +89,11 @@ export function entityFeatures(
   }
 
   const f: VelocityFeatures = {};
-  WINDOW_NAMES.forEach((w, i) => {
-    f[`${entity}.count_${w}`] = counts[i]!;
-    f[`${entity}.amount_${w}`] = roundAmount(sums[i]!);
-  });
+  const names = WINDOW_FEATURES[entity];
+  for (let i = 0; i < windowMs.length; i++) {
+    f[names[2 * i]!] = counts[i]!;
+    f[names[2 * i + 1]!] = roundAmount(sums[i]!);
+  }
   if (entity === 'account') {
     f['account.distinct_merchants_1h'] = distinct1h.size;
     f['account.distinct_countries_24h'] = countries.size;

@@ -1,6 +1,6 @@
 import type { Decision } from '../domain/decision.js';
 import type { VelocityFeatures } from '../domain/features.js';
-import type { FiredRule } from '../domain/rules/types.js';
+import type { ExplainedFiredRule, FiredRule } from '../domain/rules/types.js';
 
 /** The answer to a scoring call (DESIGN.md §4.4), the same over REST and gRPC. */
 export interface ScoreResponse {
@@ -16,6 +16,11 @@ export interface ScoreResponse {
   degraded: boolean;
   degraded_reasons?: DegradedReason[];
   evaluated_at: string;
+  /**
+   * Only when the caller asked for it (`?explain=true`, gRPC `explain`): each fired rule with its
+   * conditions and the fact values compared. Never stored, so an idempotent replay has none.
+   */
+  explanation?: ExplainedFiredRule[];
 }
 
 /** Known causes of a degraded answer; only these codes go on the wire, details go to the log. */

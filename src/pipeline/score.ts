@@ -33,7 +33,12 @@ export interface ScorerOptions {
   thresholds: DecisionThresholds;
 }
 
-export type Scorer = (tx: Transaction) => Promise<ScoreOutcome>;
+export interface ScoreOptions {
+  /** Also return, for each fired rule, its conditions with the fact values compared. */
+  explain?: boolean;
+}
+
+export type Scorer = (tx: Transaction, options?: ScoreOptions) => Promise<ScoreOutcome>;
 
 /**
  * The scoring use case: idempotency → enrich → rules → decide → store. Failures of the stores
@@ -43,7 +48,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
   const { velocity, decisions, rules, clock, thresholds } = opts;
   const log = opts.logger.child({ component: 'scorer' });
 
-  return async function score(tx: Transaction): Promise<ScoreOutcome> {
+  return async function score(tx: Transaction, options?: ScoreOptions): Promise<ScoreOutcome> {
     const now = clock.now();
     if (eventTimeMs(tx) > now + MAX_FUTURE_SKEW_MS) {
       throw new RiskError(
@@ -76,7 +81,8 @@ export function createScorer(opts: ScorerOptions): Scorer {
 
     const ruleset = rules.current();
     const anomalyScore = null;
-    const evaluated = ruleset.evaluate(buildFacts(tx, features, anomalyScore));
+    const facts = buildFacts(tx, features, anomalyScore);
+    const evaluated = ruleset.evaluate(facts);
     const reasons: readonly FiredRule[] =
       evaluated instanceof Promise ? await evaluated : evaluated;
     const { decision, risk_score } = decide(reasons, thresholds);
@@ -96,7 +102,13 @@ export function createScorer(opts: ScorerOptions): Scorer {
     };
     if (degraded.length > 0) response.degraded_reasons = degraded;
 
-    if (!cacheUp) return { response, replayed: false };
+    const explanation = options?.explain === true ? ruleset.explain?.(facts) : undefined;
+    const answer = (r: ScoreResponse): ScoreOutcome => ({
+      response: explanation === undefined ? r : { ...r, explanation },
+      replayed: false,
+    });
+
+    if (!cacheUp) return answer(response);
     try {
       const kept = await decisions.putIfAbsent(tx.transaction_id, { payloadHash, response });
       // A concurrent call with the same id stored its answer first: everyone gets that one.
@@ -106,7 +118,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
       response.degraded = true;
       response.degraded_reasons = [...degraded, 'idempotency_unavailable'];
     }
-    return { response, replayed: false };
+    return answer(response);
   };
 }
 

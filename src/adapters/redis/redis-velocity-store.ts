@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Entity, VelocityFeatures } from '../../domain/features.js';
-import { WINDOW_NAMES, entityKeys } from '../../domain/features.js';
+import { WINDOW_FEATURES, entityKeys } from '../../domain/features.js';
 import type { Transaction } from '../../domain/transaction.js';
 import { toVelocityEvent } from '../../domain/velocity.js';
 import type { VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.js';
@@ -98,10 +98,7 @@ function decode(entities: readonly Entity[], reply: readonly string[]): Velocity
     return v === '' ? null : Number(v);
   };
   for (const entity of entities) {
-    for (const w of WINDOW_NAMES) {
-      f[`${entity}.count_${w}`] = next();
-      f[`${entity}.amount_${w}`] = next();
-    }
+    for (const name of WINDOW_FEATURES[entity]) f[name] = next();
     for (const name of EXTRAS[entity]) f[name] = next();
   }
   return f;

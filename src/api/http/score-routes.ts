@@ -43,6 +43,10 @@ export const scoreResponseSchema = {
     degraded: { type: 'boolean' },
     degraded_reasons: { type: 'array', items: { type: 'string' } },
     evaluated_at: { type: 'string', format: 'date-time' },
+    explanation: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: true },
+    },
   },
 } as const;
 
@@ -52,16 +56,24 @@ export interface ScoreRoutesOptions {
 
 /** `POST /v1/score`: validate, score, answer. An idempotent replay says so in a header. */
 export const scoreRoutes: FastifyPluginAsync<ScoreRoutesOptions> = (app, opts) => {
-  app.post<{ Body: Transaction }>(
+  app.post<{ Body: Transaction; Querystring: { explain?: 'true' | 'false' } }>(
     '/v1/score',
     {
       schema: {
         body: transactionSchema,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          // Query values arrive as text and the server does not coerce types.
+          properties: { explain: { type: 'string', enum: ['true', 'false'] } },
+        },
         response: { 200: scoreResponseSchema },
       },
     },
     async (req, reply) => {
-      const { response, replayed } = await opts.score(req.body);
+      const { response, replayed } = await opts.score(req.body, {
+        explain: req.query.explain === 'true',
+      });
       if (replayed) void reply.header('idempotent-replay', 'true');
       return response;
     },

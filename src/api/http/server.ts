@@ -51,10 +51,10 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   app.get('/docs/json', () => app.swagger());
 
   const { metrics } = opts;
-  const score: Scorer = async (tx) => {
+  const score: Scorer = async (tx, options) => {
     const start = process.hrtime.bigint();
     try {
-      const outcome = await opts.score(tx);
+      const outcome = await opts.score(tx, options);
       metrics.observeScore(
         outcome.response,
         Number(process.hrtime.bigint() - start) / 1e9,

@@ -25,15 +25,14 @@ export function createJreEvaluator(rules: readonly RiskRule[], version: string):
     ruleCount: rules.length,
     async evaluate(facts: Facts): Promise<readonly FiredRule[]> {
       const engine = free.pop() ?? build();
-      try {
-        const { results } = await engine.run({ ...facts });
-        return orderFired(
-          results.map((r) => ({ ...toFired(r.name, r.event?.params), priority: r.priority ?? 1 })),
-          order,
-        );
-      } finally {
-        free.push(engine);
-      }
+      const { results } = await engine.run({ ...facts });
+      // Only an engine whose run completed goes back: a rejected run leaves the engine
+      // evaluating its remaining rule sets, and it then marks itself FINISHED under the next run.
+      free.push(engine);
+      return orderFired(
+        results.map((r) => ({ ...toFired(r.name, r.event?.params), priority: r.priority ?? 1 })),
+        order,
+      );
     },
   };
 }

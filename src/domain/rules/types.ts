@@ -1,3 +1,5 @@
+import type { ExplainedFiredRule } from './compile.js';
+
 /**
  * The rule format is json-rules-engine's (DESIGN.md §4.3). These types describe the subset the
  * service accepts; json-rules-engine itself remains the validator and the reference semantics.
@@ -72,4 +74,8 @@ export interface RuleEvaluator {
   readonly version: string;
   readonly ruleCount: number;
   evaluate(facts: Facts): readonly FiredRule[] | Promise<readonly FiredRule[]>;
+  /** Fired rules with their evaluated conditions and the fact values compared, when supported. */
+  explain?(facts: Facts): ExplainedFiredRule[];
 }
+
+export type { ExplainedFiredRule } from './compile.js';

@@ -1,6 +1,8 @@
 import { Rule } from 'json-rules-engine';
 import type { Condition, RiskRule } from './types.js';
 import { isKnownOperator } from './operators.js';
+import { analyzeOperands, isFactReference } from './operators-impl.js';
+import { parseSimplePath, SUPPORTED_PATHS } from './path.js';
 
 export interface RuleError {
   /** Index of the rule in the submitted list. */
@@ -20,6 +22,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function checkPath(p: unknown, path: string, out: string[]): void {
+  if (typeof p !== 'string' || parseSimplePath(p) === undefined)
+    out.push(`${path}: unsupported path ${JSON.stringify(p)}; use ${SUPPORTED_PATHS}`);
+}
+
 function checkCondition(c: unknown, path: string, depth: number, out: string[]): void {
   if (depth > MAX_DEPTH) {
     out.push(`${path}: conditions nested deeper than ${MAX_DEPTH}`);
@@ -33,6 +40,10 @@ function checkCondition(c: unknown, path: string, depth: number, out: string[]):
     out.push(`${path}: shared condition references are not supported`);
     return;
   }
+  // Priority only orders evaluation; json-rules-engine parses it with parseInt (and, for a leaf,
+  // sorts on the raw value), so only integers mean the same to both engines.
+  if ('priority' in c && !(Number.isInteger(c.priority) && (c.priority as number) >= 1))
+    out.push(`${path}.priority: must be an integer ≥ 1`);
   const groups = ['all', 'any', 'not'].filter((k) => k in c);
   if (groups.length > 1) {
     out.push(`${path}: use only one of all/any/not`);
@@ -51,8 +62,16 @@ function checkCondition(c: unknown, path: string, depth: number, out: string[]):
   else if (!isKnownOperator(c.operator))
     out.push(`${path}.operator: unknown operator "${c.operator}"`);
   if (!('value' in c)) out.push(`${path}.value: required`);
-  if ('path' in c && (typeof c.path !== 'string' || !c.path.startsWith('$'))) {
-    out.push(`${path}.path: must be a JSONPath string starting with "$"`);
+  if ('path' in c) checkPath(c.path, `${path}.path`, out);
+  const value = c.value;
+  if (isFactReference(value)) {
+    if (typeof value.fact !== 'string' || value.fact === '')
+      out.push(`${path}.value.fact: must be a non-empty string`);
+    if ('path' in value) checkPath(value.path, `${path}.value.path`, out);
+  }
+  if (typeof c.operator === 'string' && isKnownOperator(c.operator)) {
+    for (const problem of analyzeOperands(c.operator, value).problems)
+      out.push(`${path}.operator: ${problem}`);
   }
 }
 

@@ -220,3 +220,42 @@ describe('operations endpoints', () => {
     assert.equal(res.json<ErrorBody>().error.code, 'RISK_ERR_NOT_FOUND');
   });
 });
+
+describe('explain', () => {
+  test('?explain=true returns the conditions of each fired rule with the fact values', async () => {
+    const res = await app.http.inject({
+      method: 'POST',
+      url: '/v1/score?explain=true',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(makeTx({ account_id: 'explain-1', location: 'KP' })),
+    });
+    assert.equal(res.statusCode, 200);
+    const body = res.json<{ explanation: Array<{ rule: string; conditions: unknown }> }>();
+    assert.equal(body.explanation.length, 1);
+    assert.equal(body.explanation[0]?.rule, 'sanctioned-country');
+    assert.deepEqual(body.explanation[0]?.conditions, {
+      any: [
+        {
+          fact: 'location',
+          operator: 'in',
+          value: ['KP', 'IR', 'CU', 'SY'],
+          factValue: 'KP',
+          result: true,
+        },
+      ],
+      result: true,
+    });
+  });
+
+  test('without the flag there is no explanation, and a bad flag is a 400', async () => {
+    const plain = await postScore(app, makeTx({ account_id: 'explain-2' }));
+    assert.equal('explanation' in plain.body, false);
+    const bad = await app.http.inject({
+      method: 'POST',
+      url: '/v1/score?explain=yes',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(makeTx({ account_id: 'explain-3' })),
+    });
+    assert.equal(bad.statusCode, 400);
+  });
+});

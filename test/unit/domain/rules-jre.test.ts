@@ -130,3 +130,16 @@ describe('ruleset validation', () => {
     assert.match(a.version, /^sha256:/);
   });
 });
+
+test('a failed run does not spoil the engine for the next run', async () => {
+  const rules = [rule('p3', 3, 'a', 1), rule('p1', 1, 'b', 1)];
+  const ev = createJreEvaluator(rules, 'v');
+  // An object whose toString is not a function makes the numeric operator throw.
+  await assert.rejects(async () => ev.evaluate({ a: { toString: 1 }, b: 1 }));
+  await new Promise((r) => setTimeout(r, 10));
+  const fired = await ev.evaluate({ a: 1, b: 1 });
+  assert.deepEqual(
+    fired.map((f) => f.rule),
+    ['p3', 'p1'],
+  );
+});
