@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const app = await buildApp(config);
   const { logger } = app;
   await app.http.listen({ host: config.HOST, port: config.HTTP_PORT });
+  const grpcPort = await app.grpc.listen(config.HOST, config.GRPC_PORT);
+  logger.info({ grpc_port: grpcPort }, `gRPC listening at ${config.HOST}:${grpcPort}`);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -7,6 +7,8 @@ import { createMemoryVelocityStore } from '../adapters/memory/memory-velocity-st
 import { createRedisDecisionCache } from '../adapters/redis/redis-decision-cache.js';
 import { createRedisVelocityStore } from '../adapters/redis/redis-velocity-store.js';
 import { createFileRulesetSource } from '../adapters/file/file-ruleset-source.js';
+import type { GrpcServer } from '../api/grpc/server.js';
+import { createGrpcServer } from '../api/grpc/server.js';
 import type { ReadinessCheck } from '../api/http/health-routes.js';
 import { buildHttpServer } from '../api/http/server.js';
 import { LONGEST_WINDOW_MS } from '../domain/features.js';
@@ -25,6 +27,7 @@ export interface App {
   config: Config;
   logger: PinoLogger;
   http: FastifyInstance;
+  grpc: GrpcServer;
   score: Scorer;
   /** Marks the app as shutting down: readiness fails from now on. */
   drain(): void;
@@ -112,20 +115,24 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   });
 
   let draining = false;
+  // One registry: both front doors count into the same metrics.
+  const metrics = createMetrics();
   const http = await buildHttpServer({
     logger,
     score,
-    metrics: createMetrics(),
+    metrics,
     checks,
     draining: () => draining,
     version: SERVICE_VERSION,
   });
+  const grpc = createGrpcServer({ score, logger, checks, draining: () => draining, metrics });
 
   let closed: Promise<void> | undefined;
   return {
     config,
     logger,
     http,
+    grpc,
     score,
     drain: () => {
       draining = true;
@@ -133,7 +140,10 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     close() {
       closed ??= (async () => {
         draining = true;
-        await http.close();
+        await Promise.all([
+          http.close(),
+          grpc.close(Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 1000)),
+        ]);
         for (const c of closers.reverse()) {
           try {
             await c();

@@ -1,0 +1,261 @@
+import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
+import type { Decision } from '../../domain/decision.js';
+import { RiskError } from '../../domain/errors.js';
+import type { VelocityFeatures } from '../../domain/features.js';
+import type { FiredRule, RuleAction } from '../../domain/rules/types.js';
+import type { Transaction } from '../../domain/transaction.js';
+import { transactionSchema } from '../../domain/transaction.js';
+import type { DegradedReason, ScoreResponse } from '../../pipeline/score-response.js';
+import { describeValidation } from '../http/error-handler.js';
+
+/*
+ * The messages of proto/risk/v1/risk.proto as @grpc/proto-loader hands them over (see
+ * PROTO_LOADER_OPTIONS): every field may be absent, because unset fields are not filled in.
+ */
+
+export interface ProtoAttributeValue {
+  string_value?: string;
+  number_value?: number;
+  bool_value?: boolean;
+  kind?: 'string_value' | 'number_value' | 'bool_value';
+}
+
+export interface ProtoTransaction {
+  transaction_id?: string;
+  timestamp?: string;
+  amount?: number;
+  currency?: string;
+  account_id?: string;
+  card_id?: string;
+  device_id?: string;
+  ip?: string;
+  merchant_id?: string;
+  merchant_category?: string;
+  channel?: string;
+  location?: string;
+  latitude?: number;
+  longitude?: number;
+  attributes?: Record<string, ProtoAttributeValue>;
+}
+
+export interface ProtoReason {
+  rule?: string;
+  score?: number;
+  action?: string;
+  description?: string;
+}
+
+export interface ProtoFeatureValue {
+  value?: number;
+}
+
+export interface ProtoScoreResponse {
+  transaction_id?: string;
+  decision?: string;
+  risk_score?: number;
+  risk_flag?: boolean;
+  reasons?: ProtoReason[];
+  anomaly_score?: number;
+  features?: Record<string, ProtoFeatureValue>;
+  ruleset_version?: string;
+  model_version?: string;
+  degraded?: boolean;
+  degraded_reasons?: string[];
+  evaluated_at?: string;
+}
+
+export interface ProtoErrorDetail {
+  field?: string;
+  message?: string;
+}
+
+export interface ProtoScoreError {
+  code?: string;
+  message?: string;
+  retriable?: boolean;
+  details?: ProtoErrorDetail[];
+}
+
+export interface ProtoScoreStreamResponse {
+  transaction_id?: string;
+  sequence?: number;
+  response?: ProtoScoreResponse;
+  error?: ProtoScoreError;
+  result?: 'response' | 'error';
+  replayed?: boolean;
+}
+
+/** The scalar fields of Transaction, copied as they are when set. */
+const SCALAR_FIELDS = [
+  'transaction_id',
+  'timestamp',
+  'amount',
+  'currency',
+  'account_id',
+  'card_id',
+  'device_id',
+  'ip',
+  'merchant_id',
+  'merchant_category',
+  'channel',
+  'location',
+  'latitude',
+  'longitude',
+] as const satisfies ReadonlyArray<keyof ProtoTransaction & keyof Transaction>;
+
+/**
+ * The JSON object that REST would have received for this message: unset fields are left out
+ * (so the schema's defaults and `required` apply exactly as they do to a REST body) and each
+ * attribute becomes its bare value. An attribute with no kind set becomes null, which the
+ * schema rejects naming `/attributes/<key>`. An empty attribute map is left out: proto3 cannot
+ * tell it from an absent one.
+ */
+export function transactionJson(msg: ProtoTransaction): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of SCALAR_FIELDS) {
+    const v = msg[f];
+    if (v !== undefined && v !== null) out[f] = v;
+  }
+  const attrs = msg.attributes;
+  if (attrs !== undefined && attrs !== null) {
+    const keys = Object.keys(attrs);
+    if (keys.length > 0) {
+      const json: Record<string, unknown> = {};
+      for (const k of keys) json[k] = attributeValue(attrs[k]);
+      out.attributes = json;
+    }
+  }
+  return out;
+}
+
+function attributeValue(v: ProtoAttributeValue | undefined): string | number | boolean | null {
+  switch (v?.kind) {
+    case 'string_value':
+      return v.string_value ?? '';
+    case 'number_value':
+      return v.number_value ?? 0;
+    case 'bool_value':
+      return v.bool_value ?? false;
+    default:
+      return null;
+  }
+}
+
+export type TransactionReader = (msg: ProtoTransaction) => Transaction;
+
+/**
+ * Builds the reader that turns a gRPC Transaction into the domain one, validated with the same
+ * JSON Schema and the same ajv options as the REST door (fastify's options as customised in
+ * src/api/http/server.ts: no additional-field removal, no coercion, defaults filled in, every
+ * error reported; ajv-formats for `date-time`). ajv's default `strictNumbers` also refuses NaN
+ * and ±Infinity, which a protobuf double can carry and JSON cannot.
+ */
+export function createTransactionReader(): TransactionReader {
+  const ajv = new Ajv({
+    removeAdditional: false,
+    coerceTypes: false,
+    useDefaults: true,
+    allErrors: true,
+    addUsedSchema: false,
+  });
+  ajvFormats.default(ajv);
+  const validate = ajv.compile<Transaction>(transactionSchema);
+  return (msg) => {
+    const json = transactionJson(msg);
+    if (validate(json)) return json;
+    const details = describeValidation(validate.errors ?? []);
+    const first = details[0];
+    throw new RiskError(
+      'RISK_ERR_VALIDATION',
+      first ? `${first.field}: ${first.message}` : 'request does not match the schema',
+      details,
+    );
+  };
+}
+
+/** The gRPC form of a response: nulls become unset fields, an empty list stays empty. */
+export function scoreResponseToProto(r: ScoreResponse): ProtoScoreResponse {
+  const features: Record<string, ProtoFeatureValue> = {};
+  for (const [name, value] of Object.entries(r.features)) {
+    features[name] = value === null ? {} : { value };
+  }
+  const out: ProtoScoreResponse = {
+    transaction_id: r.transaction_id,
+    decision: r.decision,
+    risk_score: r.risk_score,
+    risk_flag: r.risk_flag,
+    reasons: r.reasons.map((f) => {
+      const reason: ProtoReason = { rule: f.rule, score: f.score };
+      if (f.action !== undefined) reason.action = f.action;
+      if (f.description !== undefined) reason.description = f.description;
+      return reason;
+    }),
+    features,
+    ruleset_version: r.ruleset_version,
+    degraded: r.degraded,
+    evaluated_at: r.evaluated_at,
+  };
+  if (r.anomaly_score !== null) out.anomaly_score = r.anomaly_score;
+  if (r.model_version !== null) out.model_version = r.model_version;
+  if (r.degraded_reasons !== undefined) out.degraded_reasons = [...r.degraded_reasons];
+  return out;
+}
+
+/*
+ * The client's side, for tests and load generators: a domain transaction as a gRPC message, and
+ * a gRPC response as the JSON body REST would have answered.
+ */
+
+export function transactionToProto(tx: Transaction): ProtoTransaction {
+  const out: ProtoTransaction = {};
+  for (const f of SCALAR_FIELDS) {
+    const v = tx[f];
+    if (v !== undefined) Object.assign(out, { [f]: v });
+  }
+  if (tx.attributes !== undefined) {
+    const attrs: Record<string, ProtoAttributeValue> = {};
+    for (const [k, v] of Object.entries(tx.attributes)) {
+      if (typeof v === 'string') attrs[k] = { string_value: v };
+      else if (typeof v === 'number') attrs[k] = { number_value: v };
+      else attrs[k] = { bool_value: v };
+    }
+    out.attributes = attrs;
+  }
+  return out;
+}
+
+const ACTIONS: ReadonlySet<string> = new Set<RuleAction>(['approve', 'review', 'decline']);
+
+function asAction(v: string | undefined, what: string): RuleAction {
+  if (v === undefined || !ACTIONS.has(v)) throw new Error(`${what} is not a decision: ${v}`);
+  return v as RuleAction;
+}
+
+/** Fills the proto3 defaults back in and turns unset optionals into REST's nulls. */
+export function scoreResponseFromProto(p: ProtoScoreResponse): ScoreResponse {
+  const features: VelocityFeatures = {};
+  for (const [name, v] of Object.entries(p.features ?? {})) features[name] = v.value ?? null;
+  const out: ScoreResponse = {
+    transaction_id: p.transaction_id ?? '',
+    decision: asAction(p.decision, 'decision') satisfies Decision,
+    risk_score: p.risk_score ?? 0,
+    risk_flag: p.risk_flag ?? false,
+    reasons: (p.reasons ?? []).map((r) => {
+      const fired: FiredRule = { rule: r.rule ?? '', score: r.score ?? 0 };
+      if (r.action !== undefined) fired.action = asAction(r.action, 'reason action');
+      if (r.description !== undefined) fired.description = r.description;
+      return fired;
+    }),
+    anomaly_score: p.anomaly_score ?? null,
+    features,
+    ruleset_version: p.ruleset_version ?? '',
+    model_version: p.model_version ?? null,
+    degraded: p.degraded ?? false,
+    evaluated_at: p.evaluated_at ?? '',
+  };
+  if (p.degraded_reasons !== undefined && p.degraded_reasons.length > 0) {
+    out.degraded_reasons = p.degraded_reasons as DegradedReason[];
+  }
+  return out;
+}

@@ -1,0 +1,429 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:http2';
+import type { MethodDefinition } from '@grpc/grpc-js';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
+import type { IFileDescriptorProto } from 'protobufjs/ext/descriptor/index.js';
+import { status } from '@grpc/grpc-js';
+import type { ProtoScoreStreamResponse, ProtoTransaction } from '../../../src/api/grpc/messages.js';
+import { scoreResponseFromProto, transactionToProto } from '../../../src/api/grpc/messages.js';
+import { loadServicePackage } from '../../../src/api/grpc/proto.js';
+import { mapEntryName } from '../../../src/api/grpc/reflection.js';
+import { MAX_IN_FLIGHT_PER_STREAM } from '../../../src/api/grpc/score-stream.js';
+import type { Transaction } from '../../../src/domain/transaction.js';
+import { silentLogger } from '../../../src/pipeline/logger.js';
+import type { Scorer } from '../../../src/pipeline/score.js';
+import type { ScoreResponse } from '../../../src/pipeline/score-response.js';
+import type { GrpcTestServer } from '../../helpers/grpc.js';
+import { riskErrorOf, startGrpcApp, startGrpcServer } from '../../helpers/grpc.js';
+import { makeTx } from '../../helpers/tx.js';
+
+let srv: GrpcTestServer;
+before(async () => {
+  srv = await startGrpcApp();
+});
+after(() => srv.close());
+
+const grpcTx = (over: Parameters<typeof makeTx>[0] = {}): ProtoTransaction =>
+  transactionToProto(makeTx(over));
+
+async function rejection(p: Promise<unknown>): Promise<ReturnType<typeof riskErrorOf>> {
+  try {
+    await p;
+  } catch (err) {
+    return riskErrorOf(err);
+  }
+  assert.fail('the call succeeded');
+}
+
+describe('RiskScoring/Score', () => {
+  test('answers with the response of DESIGN.md §4.4', async () => {
+    const tx = grpcTx({ account_id: 'grpc-a1', card_id: 'card-1', amount: 12.5 });
+    const { response, headers } = await srv.client.score(tx);
+    const r = scoreResponseFromProto(response);
+    assert.equal(r.transaction_id, tx.transaction_id);
+    assert.equal(r.decision, 'approve');
+    assert.equal(r.risk_score, 0);
+    assert.equal(r.risk_flag, false);
+    assert.deepEqual(r.reasons, []);
+    assert.equal(r.anomaly_score, null);
+    assert.equal(r.model_version, null);
+    assert.equal(r.degraded, false);
+    assert.match(r.ruleset_version, /^sha256:[0-9a-f]{12}$/);
+    assert.ok(!Number.isNaN(Date.parse(r.evaluated_at)));
+    assert.equal(r.features['account.count_1m'], 1);
+    assert.equal(r.features['card.amount_24h'], 12.5);
+    assert.equal(r.features['account.seconds_since_last'], null, 'a null feature stays null');
+    assert.ok('account.seconds_since_last' in r.features);
+    assert.equal(r.features['device.count_1m'], undefined, 'no device on the transaction');
+    assert.deepEqual(headers.get('idempotent-replay'), []);
+  });
+
+  test('a zero amount and zero coordinates are values, not "unset"', async () => {
+    const tx = grpcTx({ account_id: 'grpc-zero', amount: 0, latitude: 0, longitude: 0 });
+    const r = scoreResponseFromProto((await srv.client.score(tx)).response);
+    assert.equal(r.features['account.amount_1m'], 0);
+    assert.equal(r.features['account.count_1m'], 1);
+  });
+
+  const bad: Array<[string, ProtoTransaction, string]> = [
+    ['negative amount', grpcTx({ amount: -1 }), '/amount'],
+    ['amount above 1e12', grpcTx({ amount: 1e12 + 1 }), '/amount'],
+    ['NaN amount (a double can carry it, JSON cannot)', grpcTx({ amount: NaN }), '/amount'],
+    ['infinite latitude', grpcTx({ latitude: Infinity }), '/latitude'],
+    ['missing amount', { ...grpcTx(), amount: undefined }, '/amount'],
+    ['missing account_id', { ...grpcTx(), account_id: undefined }, '/account_id'],
+    ['missing transaction_id', { ...grpcTx(), transaction_id: undefined }, '/transaction_id'],
+    ['attribute value of no known type', { ...grpcTx(), attributes: { x: {} } }, '/attributes/x'],
+    ['empty card_id (set, not unset)', grpcTx({ card_id: '' }), '/card_id'],
+    ['timestamp not RFC 3339', grpcTx({ timestamp: '15/01/2024 10:00' }), '/timestamp'],
+    ['control character in account_id', grpcTx({ account_id: 'a\u0001b' }), '/account_id'],
+    ['currency of 2 letters', grpcTx({ currency: 'US' }), '/currency'],
+    ['lowercase country', grpcTx({ location: 'us' }), '/location'],
+    [
+      '33 attributes',
+      grpcTx({
+        attributes: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i])),
+      }),
+      '/attributes',
+    ],
+  ];
+  for (const [name, tx, field] of bad) {
+    test(`INVALID_ARGUMENT naming the field: ${name}`, async () => {
+      const err = await rejection(srv.client.score(tx));
+      assert.equal(err.status, status.INVALID_ARGUMENT);
+      assert.equal(err.code, 'RISK_ERR_VALIDATION');
+      assert.ok(
+        err.details.some((d) => d.field === field),
+        `expected a detail for ${field}, got ${JSON.stringify(err.details)}`,
+      );
+      assert.match(err.message, /^\//, 'the message starts with the first field');
+    });
+  }
+
+  test('INVALID_ARGUMENT for a timestamp far in the future', async () => {
+    const ts = new Date(Date.now() + 3_600_000).toISOString();
+    const err = await rejection(srv.client.score(grpcTx({ timestamp: ts })));
+    assert.equal(err.status, status.INVALID_ARGUMENT);
+    assert.equal(err.details[0]?.field, '/timestamp');
+  });
+
+  test('RESOURCE_EXHAUSTED over 64 KiB, as REST answers 413', async () => {
+    const err = await rejection(
+      srv.client.score(grpcTx({ attributes: { blob: 'x'.repeat(70_000) } })),
+    );
+    assert.equal(err.status, status.RESOURCE_EXHAUSTED);
+  });
+
+  test('currency defaults to USD (part of the idempotency payload)', async () => {
+    const tx = grpcTx({ account_id: 'grpc-currency' });
+    await srv.client.score({ ...tx, currency: undefined });
+    const again = await srv.client.score(tx);
+    assert.deepEqual(again.headers.get('idempotent-replay'), ['true']);
+  });
+});
+
+describe('idempotency over gRPC', () => {
+  test('the same id and payload returns the stored response and counts once', async () => {
+    const tx = grpcTx({ account_id: 'grpc-idem-1', amount: 30 });
+    const first = await srv.client.score(tx);
+    const second = await srv.client.score(tx);
+    assert.deepEqual(second.response, first.response);
+    assert.deepEqual(second.headers.get('idempotent-replay'), ['true']);
+    const next = await srv.client.score(grpcTx({ account_id: 'grpc-idem-1', amount: 5, at: 1000 }));
+    const f = scoreResponseFromProto(next.response).features;
+    assert.equal(f['account.count_1m'], 2);
+    assert.equal(f['account.amount_1m'], 35);
+  });
+
+  test('the same id with another payload is ALREADY_EXISTS and changes nothing', async () => {
+    const tx = grpcTx({ account_id: 'grpc-idem-2', amount: 30 });
+    await srv.client.score(tx);
+    const err = await rejection(srv.client.score({ ...tx, amount: 31 }));
+    assert.equal(err.status, status.ALREADY_EXISTS);
+    assert.equal(err.code, 'RISK_ERR_IDEMPOTENCY_CONFLICT');
+    assert.equal(err.details[0]?.field, '/transaction_id');
+    const next = await srv.client.score(grpcTx({ account_id: 'grpc-idem-2', amount: 1, at: 1000 }));
+    assert.equal(scoreResponseFromProto(next.response).features['account.amount_1m'], 31);
+  });
+});
+
+describe('RiskScoring/ScoreStream', () => {
+  test('200 transactions with one invalid: 199 answers and 1 error item, every id once', async () => {
+    const txs = Array.from({ length: 200 }, (_, i) =>
+      grpcTx({ account_id: `grpc-stream-${i % 7}`, amount: i + 1, at: i * 100 }),
+    );
+    const badIndex = 123;
+    txs[badIndex] = { ...txs[badIndex], amount: -5 };
+    const { items, status: st } = await srv.client.scoreStream(txs);
+    assert.equal(st.code, status.OK);
+    assert.equal(items.length, 200);
+    const errors = items.filter((i) => i.result === 'error');
+    assert.equal(errors.length, 1);
+    const e = errors[0]!;
+    assert.equal(e.transaction_id, txs[badIndex].transaction_id);
+    assert.equal(e.sequence ?? 0, badIndex);
+    assert.equal(e.error?.code, 'RISK_ERR_VALIDATION');
+    assert.equal(e.error?.retriable ?? false, false);
+    assert.ok(e.error?.details?.some((d) => d.field === '/amount'));
+    const answered = items.filter((i) => i.result === 'response');
+    assert.equal(answered.length, 199);
+    for (const a of answered) {
+      assert.equal(a.response?.transaction_id, a.transaction_id);
+      assert.equal(a.transaction_id, txs[a.sequence ?? 0]?.transaction_id);
+    }
+    assert.deepEqual(
+      new Set(items.map((i) => i.transaction_id)),
+      new Set(txs.map((t) => t.transaction_id)),
+    );
+    assert.deepEqual(
+      items.map((i) => i.sequence ?? 0).sort((a, b) => a - b),
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+  });
+
+  test('a repeated transaction in a stream is answered as a replay', async () => {
+    const tx = grpcTx({ account_id: 'grpc-stream-replay' });
+    const { items } = await srv.client.scoreStream([tx, tx]);
+    assert.equal(items.length, 2);
+    assert.deepEqual(items[0]!.response, items[1]!.response);
+    assert.deepEqual(items.map((i) => i.replayed ?? false).sort(), [false, true]);
+  });
+
+  test('an empty stream ends with OK', async () => {
+    const { items, status: st } = await srv.client.scoreStream([]);
+    assert.equal(st.code, status.OK);
+    assert.equal(items.length, 0);
+  });
+});
+
+function fakeResponse(tx: Transaction): ScoreResponse {
+  return {
+    transaction_id: tx.transaction_id,
+    decision: 'approve',
+    risk_score: 0,
+    risk_flag: false,
+    reasons: [],
+    anomaly_score: null,
+    features: {},
+    ruleset_version: 'test',
+    model_version: null,
+    degraded: false,
+    evaluated_at: new Date().toISOString(),
+  };
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ScoreStream flow control and shutdown (scorer stubbed)', () => {
+  test(`at most ${MAX_IN_FLIGHT_PER_STREAM} transactions of a stream are scored at once`, async () => {
+    let now = 0;
+    let peak = 0;
+    const score: Scorer = async (tx) => {
+      now += 1;
+      peak = Math.max(peak, now);
+      await delay(2);
+      now -= 1;
+      if (tx.amount === 13) throw new Error('boom');
+      return { response: fakeResponse(tx), replayed: false };
+    };
+    const s = await startGrpcServer({
+      score,
+      logger: silentLogger,
+      checks: [],
+      draining: () => false,
+    });
+    try {
+      const txs = Array.from({ length: 500 }, (_, i) => grpcTx({ amount: i }));
+      const { items, status: st } = await s.client.scoreStream(txs);
+      assert.equal(st.code, status.OK);
+      assert.equal(items.length, 500);
+      assert.ok(peak <= MAX_IN_FLIGHT_PER_STREAM, `peak ${peak}`);
+      assert.ok(peak > 1, `scored concurrently (peak ${peak})`);
+      const failed = items.filter((i) => i.result === 'error');
+      assert.deepEqual(
+        failed.map((i) => [i.sequence, i.error?.code, i.error?.message, i.error?.retriable]),
+        [[13, 'RISK_ERR_INTERNAL', 'internal error', true]],
+        'an unexpected failure is answered without its details, and the stream goes on',
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a client that reads nothing holds the stream back instead of filling memory', async () => {
+    // grpc-js's own client keeps reading into its buffers even when paused, so this client
+    // speaks HTTP/2 itself and stops reading for real: only flow control can stop the server.
+    let scored = 0;
+    const score: Scorer = (tx) => {
+      scored += 1;
+      return Promise.resolve({ response: fakeResponse(tx), replayed: false });
+    };
+    const s = await startGrpcServer({
+      score,
+      logger: silentLogger,
+      checks: [],
+      draining: () => false,
+    });
+    const method = (loadServicePackage()['risk.v1.RiskScoring'] as Record<string, unknown>)
+      .ScoreStream as MethodDefinition<ProtoTransaction, ProtoScoreStreamResponse>;
+    const session = connect(`http://127.0.0.1:${s.port}`);
+    try {
+      const req = session.request({
+        ':method': 'POST',
+        ':path': method.path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      req.pause();
+      const total = 3000;
+      const sending = (async () => {
+        for (let i = 0; i < total; i++) {
+          const body = method.requestSerialize(grpcTx({ amount: i }));
+          const frame = Buffer.alloc(5 + body.length);
+          frame.writeUInt32BE(body.length, 1);
+          body.copy(frame, 5);
+          if (!req.write(frame)) await new Promise((r) => req.once('drain', r));
+        }
+        req.end();
+      })();
+      await delay(300);
+      const held = scored;
+      await delay(300);
+      assert.equal(scored, held, 'nothing more is scored while the client reads nothing');
+      assert.ok(held < total / 2, `scored ${held} of ${total} with nobody reading`);
+
+      let answers = 0;
+      let pending = Buffer.alloc(0);
+      req.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+          pending = pending.subarray(5 + pending.readUInt32BE(1));
+          answers += 1;
+        }
+      });
+      const trailers = new Promise<Record<string, unknown>>((r) => req.once('trailers', r));
+      req.resume();
+      assert.equal((await trailers)['grpc-status'], '0');
+      await sending;
+      assert.equal(answers, total, 'every transaction is answered once the client reads');
+    } finally {
+      session.close();
+      await s.close();
+    }
+  });
+
+  test('a draining server refuses new streams and says NOT_SERVING', async () => {
+    const score: Scorer = (tx) => Promise.resolve({ response: fakeResponse(tx), replayed: false });
+    const s = await startGrpcServer({
+      score,
+      logger: silentLogger,
+      checks: [],
+      draining: () => true,
+    });
+    try {
+      const { status: st } = await s.client.scoreStream([grpcTx()]);
+      assert.equal(st.code, status.UNAVAILABLE);
+      assert.deepEqual(st.metadata.get('risk-error-code'), ['RISK_ERR_UNAVAILABLE']);
+      assert.equal(await s.client.health(''), 'NOT_SERVING');
+      assert.equal(await s.client.health('risk.v1.RiskScoring'), 'NOT_SERVING');
+      // Unary calls still in the pipe are served: readiness, not refusal, moves traffic away.
+      assert.ok((await s.client.score(grpcTx())).response.transaction_id);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('close() answers what a stream has started, then ends it with UNAVAILABLE', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = 0;
+    const score: Scorer = async (tx) => {
+      started += 1;
+      await gate;
+      return { response: fakeResponse(tx), replayed: false };
+    };
+    const s = await startGrpcServer({
+      score,
+      logger: silentLogger,
+      checks: [],
+      draining: () => false,
+    });
+    const call = s.client.openStream();
+    const items: ProtoScoreStreamResponse[] = [];
+    call.on('data', (i: ProtoScoreStreamResponse) => items.push(i));
+    const ended = new Promise<number>((r) =>
+      call.on('status', (st: { code: number }) => r(st.code)),
+    );
+    call.on('error', () => undefined);
+    for (let i = 0; i < 3; i++) call.write(grpcTx());
+    while (started < 3) await delay(5);
+    const closing = s.server.close(5000);
+    await delay(20);
+    release();
+    assert.equal(await ended, status.UNAVAILABLE);
+    assert.equal(items.length, 3, 'every started transaction was answered');
+    await closing;
+    s.client.close();
+  });
+});
+
+describe('grpc.health.v1 and reflection', () => {
+  test('health: "" and risk.v1.RiskScoring are SERVING, an unknown service is NOT_FOUND', async () => {
+    assert.equal(await srv.client.health(''), 'SERVING');
+    assert.equal(await srv.client.health('risk.v1.RiskScoring'), 'SERVING');
+    const err = await rejection(srv.client.health('no.such.Service'));
+    assert.equal(err.status, status.NOT_FOUND);
+  });
+
+  test('health is NOT_SERVING while a readiness check fails', async () => {
+    const score: Scorer = (tx) => Promise.resolve({ response: fakeResponse(tx), replayed: false });
+    const checks = [{ name: 'redis', check: () => Promise.reject(new Error('down')) }];
+    const s = await startGrpcServer({ score, logger: silentLogger, checks, draining: () => false });
+    try {
+      assert.equal(await s.client.health(''), 'NOT_SERVING');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('reflection lists the services, as `grpcurl list` asks', async () => {
+    const res = await srv.client.reflect({ list_services: '*' });
+    const names = (res.list_services_response?.service ?? []).map((s) => s.name);
+    assert.ok(names.includes('risk.v1.RiskScoring'), names.join());
+    assert.ok(names.includes('grpc.health.v1.Health'), names.join());
+  });
+
+  test('reflection describes risk.v1.RiskScoring as protoc would, so grpcurl accepts it', async () => {
+    const res = await srv.client.reflect({ file_containing_symbol: 'risk.v1.RiskScoring' });
+    assert.equal(res.error_response, undefined, JSON.stringify(res.error_response));
+    const files = (res.file_descriptor_response?.file_descriptor_proto ?? []).map((b) =>
+      descriptor.FileDescriptorProto.toObject(descriptor.FileDescriptorProto.decode(b)),
+    ) as IFileDescriptorProto[];
+    const file = files.find((f) => f.package === 'risk.v1');
+    assert.ok(file, `files: ${files.map((f) => f.name).join()}`);
+    assert.deepEqual(
+      file.service?.[0]?.method?.map((m) => m.name),
+      ['Score', 'ScoreStream'],
+    );
+    const message = (name: string) => file.messageType?.find((m) => m.name === name);
+    // Go's protodesc (grpcurl) refuses a file whose map entry is not named <Field>Entry.
+    const tx = message('Transaction');
+    assert.deepEqual(
+      tx?.nestedType?.map((n) => n.name),
+      ['AttributesEntry'],
+    );
+    assert.equal(tx?.field?.find((f) => f.name === 'attributes')?.typeName, 'AttributesEntry');
+    assert.deepEqual(
+      message('ScoreResponse')?.nestedType?.map((n) => n.name),
+      ['FeaturesEntry'],
+    );
+    const amount = tx?.field?.find((f) => f.name === 'amount') as { proto3Optional?: boolean };
+    assert.equal(amount.proto3Optional, true, 'optional fields are flagged proto3_optional');
+  });
+
+  test('map entry names follow protoc', () => {
+    assert.equal(mapEntryName('attributes'), 'AttributesEntry');
+    assert.equal(mapEntryName('degraded_reasons'), 'DegradedReasonsEntry');
+  });
+});
