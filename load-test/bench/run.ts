@@ -9,6 +9,7 @@
 import type { BenchReport, BenchSection } from './report.js';
 import { machineInfo, writeReport } from './report.js';
 import { restBench } from './rest-bench.js';
+import { rulesBench } from './rules-bench.js';
 
 const log = (msg: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -25,6 +26,7 @@ const report: BenchReport = {
   sections: [],
 };
 const sections: BenchSection[] = report.sections;
+sections.push(await rulesBench(log));
 sections.push(
   ...(await restBench({ redisUrl, connections, durationSeconds: seconds, fixedRate, log })),
 );

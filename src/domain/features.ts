@@ -46,10 +46,19 @@ export function entityKeys(tx: Transaction): Array<{ entity: Entity; value: stri
 }
 
 /**
- * Sums are rounded to a millionth so that two stores that add the same amounts in a different
- * order (Redis walks members by score then bytes, the memory store by time then id) give the
- * same figure.
+ * Amounts are added in integer micro-units (millionths), so that a sum does not depend on the
+ * order of its terms: both stores, adding in different orders, give the same figure. Exact while
+ * a window's sum stays under 2^53 micro-units (about 9 × 10^9 in currency units).
  */
-export function roundAmount(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
+export function toMicros(amount: number): number {
+  return Math.round(amount * 1e6);
+}
+
+export function fromMicros(micros: number): number {
+  return micros / 1e6;
+}
+
+/** The mean of `count` amounts summing to `micros`, rounded to the micro-unit. */
+export function meanOfMicros(micros: number, count: number): number {
+  return Math.round(micros / count) / 1e6;
 }

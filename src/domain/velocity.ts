@@ -4,7 +4,9 @@ import {
   WINDOW_FEATURES,
   WINDOW_NAMES,
   WINDOWS,
-  roundAmount,
+  fromMicros,
+  meanOfMicros,
+  toMicros,
 } from './features.js';
 import type { Transaction } from './transaction.js';
 import { eventTimeMs } from './transaction.js';
@@ -66,10 +68,11 @@ export function entityFeatures(
   for (const e of events) {
     const d = t - e.ts;
     if (d < 0 || d >= LONGEST_WINDOW_MS) continue;
+    const micros = toMicros(e.amount);
     for (let i = 0; i < windowMs.length; i++) {
       if (d < windowMs[i]!) {
         counts[i]! += 1;
-        sums[i]! += e.amount;
+        sums[i]! += micros;
       }
     }
     if (entity === 'account') {
@@ -79,7 +82,7 @@ export function entityFeatures(
       if (e.id !== current.id) {
         if (e.ts > latestEarlier) latestEarlier = e.ts;
         earlierCount += 1;
-        earlierSum += e.amount;
+        earlierSum += micros;
       }
     } else if (entity === 'ip') {
       if (d < HOUR) distinct1h.add(e.account);
@@ -92,14 +95,14 @@ export function entityFeatures(
   const names = WINDOW_FEATURES[entity];
   for (let i = 0; i < windowMs.length; i++) {
     f[names[2 * i]!] = counts[i]!;
-    f[names[2 * i + 1]!] = roundAmount(sums[i]!);
+    f[names[2 * i + 1]!] = fromMicros(sums[i]!);
   }
   if (entity === 'account') {
     f['account.distinct_merchants_1h'] = distinct1h.size;
     f['account.distinct_countries_24h'] = countries.size;
     f['account.distinct_devices_24h'] = devices.size;
     f['account.seconds_since_last'] = earlierCount > 0 ? (t - latestEarlier) / 1000 : null;
-    f['account.avg_amount_24h'] = earlierCount > 0 ? roundAmount(earlierSum / earlierCount) : null;
+    f['account.avg_amount_24h'] = earlierCount > 0 ? meanOfMicros(earlierSum, earlierCount) : null;
   } else if (entity === 'ip') {
     f['ip.distinct_accounts_1h'] = distinct1h.size;
   } else if (entity === 'device') {

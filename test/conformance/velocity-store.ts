@@ -184,6 +184,14 @@ export function velocityStoreConformance(name: string, make: StoreFactory): void
           const f = await s.record(makeTx({ account_id: 'acct-ret', at: 30 * MIN }));
           assert.equal(f['account.count_1h'], 1);
           assert.equal(f['account.seconds_since_last'], null);
+          // The late event is kept until a newer one trims it.
+          const g = await s.record(makeTx({ account_id: 'acct-ret', at: 40 * MIN }));
+          assert.equal(g['account.count_1h'], 2);
+          // Read before trimming: 0:30, 0:40, 2:00 and itself; then 0:30 and 0:40 are trimmed.
+          const h = await s.record(makeTx({ account_id: 'acct-ret', at: 2 * HOUR + 1 }));
+          assert.equal(h['account.count_24h'], 4);
+          const i = await s.record(makeTx({ account_id: 'acct-ret', at: 2 * HOUR + 2 }));
+          assert.equal(i['account.count_24h'], 3, 'the events at 0:30 and 0:40 are gone');
         },
         { retentionMs: HOUR },
       ));

@@ -49,12 +49,15 @@ export function createMemoryVelocityStore(opts: MemoryVelocityStoreOptions = {})
     ev.splice(lo, 0, e);
   }
 
-  /** Runs after the features are read, so that even a very late event counts itself. */
-  function trim(state: KeyState): void {
+  /**
+   * Runs after the features are read, so that even a very late event counts itself. Trims
+   * against the new event's time, as the Redis script does: a late event stays until a newer one
+   * arrives and trims it.
+   */
+  function trim(state: KeyState, ts: number): void {
     const ev = state.events;
-    const latest = ev[ev.length - 1]!.ts;
     let drop = 0;
-    while (drop < ev.length && ev[drop]!.ts <= latest - limits.retentionMs) drop++;
+    while (drop < ev.length && ev[drop]!.ts <= ts - limits.retentionMs) drop++;
     drop = Math.max(drop, ev.length - limits.maxEventsPerKey);
     if (drop > 0) ev.splice(0, drop);
   }
@@ -79,7 +82,7 @@ export function createMemoryVelocityStore(opts: MemoryVelocityStoreOptions = {})
           state.touchedAt = wall;
         }
         Object.assign(features, entityFeatures(entity, e, state.events));
-        if (isNew) trim(state);
+        if (isNew) trim(state, e.ts);
       }
       return Promise.resolve(features);
     },

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Entity, VelocityFeatures } from '../../domain/features.js';
-import { WINDOW_FEATURES, entityKeys } from '../../domain/features.js';
+import {
+  WINDOW_FEATURES,
+  entityKeys,
+  fromMicros,
+  meanOfMicros,
+  toMicros,
+} from '../../domain/features.js';
 import type { Transaction } from '../../domain/transaction.js';
 import { toVelocityEvent } from '../../domain/velocity.js';
 import type { VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.js';
@@ -10,14 +16,12 @@ import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.js';
 const SCRIPT = readFileSync(new URL('./velocity.lua', import.meta.url), 'utf8');
 const US = '\u001f';
 
-/** Extra values the script returns after the 8 count/amount values of each entity kind. */
+/** Extra values the script returns after the 8 count/sum values of each entity kind. */
 const EXTRAS: Record<Entity, readonly string[]> = {
   account: [
     'account.distinct_merchants_1h',
     'account.distinct_countries_24h',
     'account.distinct_devices_24h',
-    'account.seconds_since_last',
-    'account.avg_amount_24h',
   ],
   card: [],
   device: ['device.distinct_accounts_24h'],
@@ -25,7 +29,7 @@ const EXTRAS: Record<Entity, readonly string[]> = {
   merchant: [],
 };
 
-type VelocityCommand = (numKeys: number, ...args: Array<string | number>) => Promise<string[]>;
+type VelocityCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[]>;
 
 export interface RedisVelocityStoreOptions {
   redis: Redis;
@@ -55,7 +59,7 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
       const ents = entityKeys(tx);
       const member = [
         e.id,
-        String(e.amount),
+        String(toMicros(e.amount)),
         e.account,
         e.merchant ?? '',
         e.country ?? '',
@@ -89,17 +93,30 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
   };
 }
 
-function decode(entities: readonly Entity[], reply: readonly string[]): VelocityFeatures {
+function decode(entities: readonly Entity[], reply: readonly number[]): VelocityFeatures {
+  if (
+    reply.length !==
+    entities.reduce((n, e) => n + 8 + EXTRAS[e].length + (e === 'account' ? 3 : 0), 0)
+  ) {
+    throw new Error(`velocity script returned ${reply.length} values for ${entities.join(',')}`);
+  }
   const f: VelocityFeatures = {};
   let i = 0;
-  const next = (): number | null => {
-    const v = reply[i++];
-    if (v === undefined) throw new Error('velocity script returned too few values');
-    return v === '' ? null : Number(v);
-  };
   for (const entity of entities) {
-    for (const name of WINDOW_FEATURES[entity]) f[name] = next();
-    for (const name of EXTRAS[entity]) f[name] = next();
+    const names = WINDOW_FEATURES[entity];
+    for (let w = 0; w < names.length; w += 2) {
+      f[names[w]!] = reply[i++]!;
+      f[names[w + 1]!] = fromMicros(reply[i++]!);
+    }
+    for (const name of EXTRAS[entity]) f[name] = reply[i++]!;
+    if (entity === 'account') {
+      const sinceMs = reply[i++]!;
+      const earlierCount = reply[i++]!;
+      const earlierMicros = reply[i++]!;
+      f['account.seconds_since_last'] = sinceMs < 0 ? null : sinceMs / 1000;
+      f['account.avg_amount_24h'] =
+        earlierCount > 0 ? meanOfMicros(earlierMicros, earlierCount) : null;
+    }
   }
   return f;
 }
