@@ -10,7 +10,9 @@
 #   env     print export lines for the app and the tests: eval "$(bash scripts/services.sh env)"
 #
 # Environment:
-#   RISK_SERVICES_DIR           state directory (default: <repo>/.services, git-ignored)
+#   RISK_SERVICES_DIR           state directory (default: /var/tmp/risk-scoring-services, one
+#                               per machine, so that every clone's `up` finds the same running
+#                               services instead of fighting over their ports)
 #   RISK_REDIS_PORT             6380
 #   RISK_PG_PORT                5433
 #   RISK_KAFKA_PORT             9092
@@ -20,9 +22,8 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 # Absolute, because postgres commands run from / (see as_pg_owner) and Kafka from its own dir.
-STATE_DIR="$(realpath -m -- "${RISK_SERVICES_DIR:-$REPO_ROOT/.services}")"
+STATE_DIR="$(realpath -m -- "${RISK_SERVICES_DIR:-/var/tmp/risk-scoring-services}")"
 
 REDIS_PORT="${RISK_REDIS_PORT:-6380}"
 PG_PORT="${RISK_PG_PORT:-5433}"
