@@ -35,7 +35,7 @@ describe('json-rules-engine evaluator', () => {
     const pending = [];
     for (const [i, f] of factsList.entries()) {
       pending.push(ev.evaluate(f));
-      for (let k = 0; k <= i % 3; k++) await null;
+      for (let k = 0; k <= i % 3; k++) await Promise.resolve();
     }
     const concurrent = await Promise.all(pending);
     assert.deepEqual(concurrent, sequential);
