@@ -41,7 +41,7 @@ export interface ScoreOptions {
 export type Scorer = (tx: Transaction, options?: ScoreOptions) => Promise<ScoreOutcome>;
 
 /**
- * The scoring use case: idempotency → enrich → rules → decide → store. Failures of the stores
+ * The scoring use case: idempotency and enrich (together) → rules → decide → store. Failures of the stores
  * degrade the answer (and say so in `degraded_reasons`) instead of failing the call.
  */
 export function createScorer(opts: ScorerOptions): Scorer {
@@ -60,23 +60,33 @@ export function createScorer(opts: ScorerOptions): Scorer {
     const payloadHash = hashPayload(tx);
     const degraded: DegradedReason[] = [];
 
-    let stored: StoredDecision | null = null;
+    // The idempotency lookup and the velocity update go out together (one round trip, not
+    // two). That is safe for a replay: the velocity store counts a transaction_id only once, so
+    // recording it again changes nothing, and the stored answer is returned below.
+    const [lookup, enriched] = await Promise.allSettled([
+      decisions.get(tx.transaction_id),
+      velocity.record(tx),
+    ]);
     let cacheUp = true;
-    try {
-      stored = await decisions.get(tx.transaction_id);
-    } catch (err) {
+    if (lookup.status === 'rejected') {
       cacheUp = false;
       degraded.push('idempotency_unavailable');
-      log.warn({ err, transaction_id: tx.transaction_id }, 'idempotency lookup failed');
+      log.warn(
+        { err: lookup.reason, transaction_id: tx.transaction_id },
+        'idempotency lookup failed',
+      );
+    } else if (lookup.value !== null) {
+      return replay(lookup.value, payloadHash, tx.transaction_id);
     }
-    if (stored !== null) return replay(stored, payloadHash, tx.transaction_id);
-
     let features: VelocityFeatures = {};
-    try {
-      features = await velocity.record(tx);
-    } catch (err) {
+    if (enriched.status === 'fulfilled') {
+      features = enriched.value;
+    } else {
       degraded.push('velocity_unavailable');
-      log.warn({ err, transaction_id: tx.transaction_id }, 'velocity features unavailable');
+      log.warn(
+        { err: enriched.reason, transaction_id: tx.transaction_id },
+        'velocity features unavailable',
+      );
     }
 
     const ruleset = rules.current();
