@@ -9,7 +9,7 @@ import { createRedisVelocityStore } from '../adapters/redis/redis-velocity-store
 import { createFileRulesetSource } from '../adapters/file/file-ruleset-source.js';
 import type { GrpcServer } from '../api/grpc/server.js';
 import { createGrpcServer } from '../api/grpc/server.js';
-import type { ReadinessCheck } from '../api/http/health-routes.js';
+import type { ReadinessCheck } from '../api/readiness.js';
 import { buildHttpServer } from '../api/http/server.js';
 import { LONGEST_WINDOW_MS } from '../domain/features.js';
 import type { DecisionCache } from '../pipeline/decision-cache.js';
@@ -19,7 +19,7 @@ import type { Scorer } from '../pipeline/score.js';
 import { createScorer } from '../pipeline/score.js';
 import type { VelocityStore } from '../pipeline/velocity-store.js';
 import type { Config } from './config.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, instrumentScorer } from './metrics.js';
 import { evaluatorFactory } from './rules-engine.js';
 import { SERVICE_VERSION } from './version.js';
 
@@ -102,30 +102,33 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   );
   closers.push(() => rules.close());
 
-  const score = createScorer({
-    velocity,
-    decisions,
-    rules,
-    clock: opts.clock ?? systemClock,
-    logger,
-    thresholds: {
-      review: config.DECISION_REVIEW_THRESHOLD,
-      decline: config.DECISION_DECLINE_THRESHOLD,
-    },
-  });
+  // One registry, one count: both front doors get the same instrumented scorer.
+  const metrics = createMetrics();
+  const score = instrumentScorer(
+    createScorer({
+      velocity,
+      decisions,
+      rules,
+      clock: opts.clock ?? systemClock,
+      logger,
+      thresholds: {
+        review: config.DECISION_REVIEW_THRESHOLD,
+        decline: config.DECISION_DECLINE_THRESHOLD,
+      },
+    }),
+    metrics,
+  );
 
   let draining = false;
-  // One registry: both front doors count into the same metrics.
-  const metrics = createMetrics();
   const http = await buildHttpServer({
     logger,
     score,
-    metrics,
+    registry: metrics.registry,
     checks,
     draining: () => draining,
     version: SERVICE_VERSION,
   });
-  const grpc = createGrpcServer({ score, logger, checks, draining: () => draining, metrics });
+  const grpc = createGrpcServer({ score, logger, checks, draining: () => draining });
 
   let closed: Promise<void> | undefined;
   return {

@@ -1,5 +1,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isRiskError } from '../domain/errors.js';
 import type { ScoreResponse } from '../pipeline/score-response.js';
+import type { Scorer } from '../pipeline/score.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -64,5 +66,21 @@ export function createMetrics(): ServiceMetrics {
     observeError(code) {
       errors.inc({ code });
     },
+  };
+}
+
+/** Counts every scoring call, whichever front door it came through. */
+export function instrumentScorer(score: Scorer, metrics: ServiceMetrics): Scorer {
+  return async (tx, options) => {
+    const start = process.hrtime.bigint();
+    try {
+      const outcome = await score(tx, options);
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      metrics.observeScore(outcome.response, seconds, outcome.replayed);
+      return outcome;
+    } catch (err) {
+      metrics.observeError(isRiskError(err) ? err.code : 'RISK_ERR_INTERNAL');
+      throw err;
+    }
   };
 }

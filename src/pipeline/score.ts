@@ -72,7 +72,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
       cacheUp = false;
       degraded.push('idempotency_unavailable');
       log.warn(
-        { err: lookup.reason, transaction_id: tx.transaction_id },
+        { err: lookup.reason as unknown, transaction_id: tx.transaction_id },
         'idempotency lookup failed',
       );
     } else if (lookup.value !== null) {
@@ -84,7 +84,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
     } else {
       degraded.push('velocity_unavailable');
       log.warn(
-        { err: enriched.reason, transaction_id: tx.transaction_id },
+        { err: enriched.reason as unknown, transaction_id: tx.transaction_id },
         'velocity features unavailable',
       );
     }

@@ -7,7 +7,8 @@ import type {
 } from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import type { ReadinessCheck } from '../http/health-routes.js';
+import type { ReadinessCheck } from '../readiness.js';
+import { runReadinessChecks } from '../readiness.js';
 
 type ServingStatus = 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
@@ -36,14 +37,6 @@ export interface GrpcHealth {
   shutdown(): void;
 }
 
-function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * grpc.health.v1.Health with the semantics of `GET /readyz`: SERVING while every readiness check
  * answers, NOT_SERVING when one fails or the server is draining. grpc-health-check's own
@@ -60,12 +53,9 @@ export function createGrpcHealth(opts: GrpcHealthOptions): GrpcHealth {
 
   async function evaluate(): Promise<ServingStatus> {
     if (stopped || opts.draining()) return 'NOT_SERVING';
-    try {
-      await Promise.all(opts.checks.map((c) => withTimeout(c.check(), timeoutMs)));
-      return stopped || opts.draining() ? 'NOT_SERVING' : 'SERVING';
-    } catch {
-      return 'NOT_SERVING';
-    }
+    const results = await runReadinessChecks(opts.checks, timeoutMs);
+    if (results.some((r) => !r.ok)) return 'NOT_SERVING';
+    return stopped || opts.draining() ? 'NOT_SERVING' : 'SERVING';
   }
 
   const implementation: UntypedServiceImplementation = {

@@ -7,7 +7,7 @@ import type { FiredRule, RuleAction } from '../../domain/rules/types.js';
 import type { Transaction } from '../../domain/transaction.js';
 import { transactionSchema } from '../../domain/transaction.js';
 import type { DegradedReason, ScoreResponse } from '../../pipeline/score-response.js';
-import { describeValidation } from '../http/error-handler.js';
+import { describeValidation } from '../validation-details.js';
 
 /*
  * The messages of proto/risk/v1/risk.proto as @grpc/proto-loader hands them over (see

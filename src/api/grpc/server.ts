@@ -7,10 +7,9 @@ import type {
 import { Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { MAX_BODY_BYTES } from '../../domain/transaction.js';
-import type { ServiceMetrics } from '../../app/metrics.js';
 import type { Logger } from '../../pipeline/logger.js';
 import type { Scorer } from '../../pipeline/score.js';
-import type { ReadinessCheck } from '../http/health-routes.js';
+import type { ReadinessCheck } from '../readiness.js';
 import { createGrpcHealth } from './health.js';
 import type { ProtoScoreResponse, ProtoTransaction } from './messages.js';
 import { createTransactionReader, scoreResponseToProto } from './messages.js';
@@ -25,8 +24,6 @@ export interface GrpcServerOptions {
   checks: readonly ReadinessCheck[];
   /** True once shutdown has begun: health says NOT_SERVING and new streams are refused. */
   draining: () => boolean;
-  /** When given, scoring calls are counted as the REST door counts them. */
-  metrics?: ServiceMetrics;
   /** Where proto/ is; found from this module's location by default. */
   protoRoot?: string;
 }
@@ -49,7 +46,7 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
   const log = opts.logger.child({ component: 'grpc' });
   const pkg = loadServicePackage(opts.protoRoot ?? findProtoRoot());
   const read = createTransactionReader();
-  const score = opts.metrics ? instrument(opts.score, opts.metrics) : opts.score;
+  const { score } = opts;
   let closing = false;
   const draining = (): boolean => closing || opts.draining();
 
@@ -119,21 +116,5 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
       });
       return closed;
     },
-  };
-}
-
-/** Counts calls as the REST door does (src/api/http/server.ts). */
-function instrument(score: Scorer, metrics: ServiceMetrics): Scorer {
-  return async (tx) => {
-    const start = process.hrtime.bigint();
-    try {
-      const outcome = await score(tx);
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      metrics.observeScore(outcome.response, seconds, outcome.replayed);
-      return outcome;
-    } catch (err) {
-      metrics.observeError(asRiskError(err).code);
-      throw err;
-    }
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ErrorCode, ErrorDetail } from '../../domain/errors.js';
 import { isRiskError } from '../../domain/errors.js';
+import { describeValidation } from '../validation-details.js';
 
 /** The one place where error codes become HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -23,32 +24,6 @@ export interface ErrorBody {
 function body(code: ErrorCode, message: string, details?: readonly ErrorDetail[]): ErrorBody {
   const retriable = code === 'RISK_ERR_UNAVAILABLE' || code === 'RISK_ERR_INTERNAL';
   return { error: { code, message, retriable, ...(details && details.length > 0 && { details }) } };
-}
-
-interface AjvIssue {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-/** Names the field of each schema violation the way a caller would look for it: `/amount`. */
-export function describeValidation(issues: readonly AjvIssue[], prefix = ''): ErrorDetail[] {
-  return issues.map((i) => {
-    if (i.keyword === 'additionalProperties') {
-      return {
-        field: `${i.instancePath}/${String(i.params.additionalProperty)}`,
-        message: 'unknown field',
-      };
-    }
-    if (i.keyword === 'required') {
-      return {
-        field: `${i.instancePath}/${String(i.params.missingProperty)}`,
-        message: 'is required',
-      };
-    }
-    return { field: `${prefix}${i.instancePath}` || '/', message: i.message ?? i.keyword };
-  });
 }
 
 function classify(err: FastifyError): ErrorBody & { status: number } {

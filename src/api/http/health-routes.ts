@@ -1,24 +1,12 @@
+import type { ReadinessCheck } from '../readiness.js';
+import { runReadinessChecks } from '../readiness.js';
 import type { FastifyPluginAsync } from 'fastify';
-
-export interface ReadinessCheck {
-  /** The dependency's name as operators know it: `redis`, `postgres`, `kafka`, `rules`. */
-  name: string;
-  check(): Promise<void>;
-}
 
 export interface HealthRoutesOptions {
   checks: readonly ReadinessCheck[];
   /** True once shutdown has begun: readiness fails so that load balancers stop sending. */
   draining: () => boolean;
   timeoutMs?: number;
-}
-
-function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** `/healthz` (the process is alive) and `/readyz` (every dependency answers). */
@@ -31,20 +19,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = (app, opts)
         .status(503)
         .send({ status: 'draining', failing: [{ dependency: 'server', error: 'shutting down' }] });
     }
-    const results = await Promise.all(
-      opts.checks.map(async (c) => {
-        try {
-          await withTimeout(c.check(), timeoutMs);
-          return { dependency: c.name, ok: true as const };
-        } catch (err) {
-          return {
-            dependency: c.name,
-            ok: false as const,
-            error: err instanceof Error ? err.message : String(err),
-          };
-        }
-      }),
-    );
+    const results = await runReadinessChecks(opts.checks, timeoutMs);
     const failing = results
       .filter((r) => !r.ok)
       .map(({ dependency, error }) => ({ dependency, error }));

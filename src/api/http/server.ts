@@ -4,9 +4,9 @@ import swagger from '@fastify/swagger';
 import type { FastifyBaseLogger } from 'fastify';
 import { MAX_BODY_BYTES } from '../../domain/transaction.js';
 import type { Scorer } from '../../pipeline/score.js';
-import type { ServiceMetrics } from '../../app/metrics.js';
+import type { Registry } from 'prom-client';
 import { installErrorHandling } from './error-handler.js';
-import type { ReadinessCheck } from './health-routes.js';
+import type { ReadinessCheck } from '../readiness.js';
 import { healthRoutes } from './health-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { scoreRoutes } from './score-routes.js';
@@ -14,7 +14,8 @@ import { scoreRoutes } from './score-routes.js';
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
   score: Scorer;
-  metrics: ServiceMetrics;
+  /** Where /metrics reads from; scoring calls are counted by the scorer itself. */
+  registry: Registry;
   checks: readonly ReadinessCheck[];
   draining: () => boolean;
   version: string;
@@ -50,26 +51,8 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   app.removeContentTypeParser('text/plain');
   app.get('/docs/json', () => app.swagger());
 
-  const { metrics } = opts;
-  const score: Scorer = async (tx, options) => {
-    const start = process.hrtime.bigint();
-    try {
-      const outcome = await opts.score(tx, options);
-      metrics.observeScore(
-        outcome.response,
-        Number(process.hrtime.bigint() - start) / 1e9,
-        outcome.replayed,
-      );
-      return outcome;
-    } catch (err) {
-      metrics.observeError(
-        err instanceof Error && 'code' in err ? String(err.code) : 'RISK_ERR_INTERNAL',
-      );
-      throw err;
-    }
-  };
-  await app.register(scoreRoutes, { score });
+  await app.register(scoreRoutes, { score: opts.score });
   await app.register(healthRoutes, { checks: opts.checks, draining: opts.draining });
-  await app.register(metricsRoutes, { registry: metrics.registry });
+  await app.register(metricsRoutes, { registry: opts.registry });
   return app;
 }
