@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -21,6 +22,7 @@ import type { VelocityStore } from '../pipeline/velocity-store.js';
 import type { Config } from './config.js';
 import { createMetrics, instrumentScorer } from './metrics.js';
 import { evaluatorFactory } from './rules-engine.js';
+import { PACKAGE_ROOT } from './paths.js';
 import { SERVICE_VERSION } from './version.js';
 
 export interface App {
@@ -94,7 +96,10 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     if (value !== undefined) logger.warn(`${name} is set but this version does not use it yet`);
   }
 
-  const rules = createFileRulesetSource(config.RULES_DIR, evaluatorFactory(config.RULES_ENGINE));
+  const rules = createFileRulesetSource(
+    config.RULES_DIR ?? join(PACKAGE_ROOT, 'rules'),
+    evaluatorFactory(config.RULES_ENGINE),
+  );
   const active = rules.current();
   logger.info(
     { version: active.version, rules: active.ruleCount, engine: config.RULES_ENGINE },

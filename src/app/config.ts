@@ -38,7 +38,8 @@ const schema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
-    RULES_DIR: z.string().min(1).default('rules'),
+    /** Unset: the package's own rules/ directory. */
+    RULES_DIR: z.string().min(1).optional(),
     RULES_ENGINE: z.enum(['compiled', 'json-rules-engine']).default('compiled'),
     DECISION_REVIEW_THRESHOLD: z.coerce.number().min(0).max(100).default(50),
     DECISION_DECLINE_THRESHOLD: z.coerce.number().min(0).max(100).default(80),

@@ -1,0 +1,7 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The package root (the folder holding package.json, rules/ and proto/), found from this
+ * module's place in dist/src/app/, so that the service starts from any working directory.
+ */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
