@@ -17,7 +17,7 @@ export interface ScoreResponse {
   degraded_reasons?: DegradedReason[];
   evaluated_at: string;
   /**
-   * Only when the caller asked for it (`?explain=true`, gRPC `explain`): each fired rule with its
+   * Only when the caller asked for it (`?explain=true`, gRPC metadata `risk-explain: true`): each fired rule with its
    * conditions and the fact values compared. Never stored, so an idempotent replay has none.
    */
   explanation?: ExplainedFiredRule[];

@@ -38,6 +38,17 @@ interface ReflectionResponse {
   error_response?: { error_code?: number; error_message?: string };
 }
 
+/** Request metadata: a key with a list of values is sent once per value. */
+export type RequestMetadata = Record<string, string | readonly string[]>;
+
+function toMetadata(headers: RequestMetadata): Metadata {
+  const md = new Metadata();
+  for (const [key, values] of Object.entries(headers)) {
+    for (const v of typeof values === 'string' ? [values] : values) md.add(key, v);
+  }
+  return md;
+}
+
 function loadReflectionPackage(): PackageDefinition {
   const require = createRequire(import.meta.url);
   const root = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto');
@@ -58,7 +69,10 @@ export class RiskGrpcClient {
   }
 
   /** Unary Score; resolves with the response and the response headers. */
-  score(tx: ProtoTransaction): Promise<{ response: ProtoScoreResponse; headers: Metadata }> {
+  score(
+    tx: ProtoTransaction,
+    metadata: RequestMetadata = {},
+  ): Promise<{ response: ProtoScoreResponse; headers: Metadata }> {
     const m = method<ProtoTransaction, ProtoScoreResponse>(
       this.pkg,
       'risk.v1.RiskScoring',
@@ -71,6 +85,7 @@ export class RiskGrpcClient {
         m.requestSerialize,
         m.responseDeserialize,
         tx,
+        toMetadata(metadata),
         (err, response) => {
           if (err) reject(err);
           else if (response === undefined) reject(new Error('no response'));
@@ -83,20 +98,28 @@ export class RiskGrpcClient {
     });
   }
 
-  openStream(): ClientDuplexStream<ProtoTransaction, ProtoScoreStreamResponse> {
+  openStream(
+    metadata: RequestMetadata = {},
+  ): ClientDuplexStream<ProtoTransaction, ProtoScoreStreamResponse> {
     const m = method<ProtoTransaction, ProtoScoreStreamResponse>(
       this.pkg,
       'risk.v1.RiskScoring',
       'ScoreStream',
     );
-    return this.client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize);
+    return this.client.makeBidiStreamRequest(
+      m.path,
+      m.requestSerialize,
+      m.responseDeserialize,
+      toMetadata(metadata),
+    );
   }
 
   /** Sends every transaction (respecting backpressure), half-closes, collects every answer. */
   async scoreStream(
     txs: readonly ProtoTransaction[],
+    metadata: RequestMetadata = {},
   ): Promise<{ items: ProtoScoreStreamResponse[]; status: StatusObject }> {
-    const call = this.openStream();
+    const call = this.openStream(metadata);
     const items: ProtoScoreStreamResponse[] = [];
     call.on('data', (item: ProtoScoreStreamResponse) => items.push(item));
     const done = new Promise<StatusObject>((resolve, reject) => {

@@ -3,11 +3,14 @@ import ajvFormats from 'ajv-formats';
 import type { Decision } from '../../domain/decision.js';
 import { RiskError } from '../../domain/errors.js';
 import type { VelocityFeatures } from '../../domain/features.js';
+import type { ExplainedCondition, ExplainedFiredRule } from '../../domain/rules/compile.js';
 import type { FiredRule, RuleAction } from '../../domain/rules/types.js';
 import type { Transaction } from '../../domain/transaction.js';
 import { transactionSchema } from '../../domain/transaction.js';
 import type { DegradedReason, ScoreResponse } from '../../pipeline/score-response.js';
 import { describeValidation } from '../validation-details.js';
+import type { ProtoValue } from './value.js';
+import { fromProtoValue, toProtoValue } from './value.js';
 
 /*
  * The messages of proto/risk/v1/risk.proto as @grpc/proto-loader hands them over (see
@@ -46,6 +49,10 @@ export interface ProtoReason {
   description?: string;
 }
 
+export interface ProtoExplainedRule extends ProtoReason {
+  conditions?: ProtoValue;
+}
+
 export interface ProtoFeatureValue {
   value?: number;
 }
@@ -63,6 +70,7 @@ export interface ProtoScoreResponse {
   degraded?: boolean;
   degraded_reasons?: string[];
   evaluated_at?: string;
+  explanation?: ProtoExplainedRule[];
 }
 
 export interface ProtoErrorDetail {
@@ -174,7 +182,17 @@ export function createTransactionReader(): TransactionReader {
   };
 }
 
-/** The gRPC form of a response: nulls become unset fields, an empty list stays empty. */
+function reasonToProto(f: FiredRule): ProtoReason {
+  const reason: ProtoReason = { rule: f.rule, score: f.score };
+  if (f.action !== undefined) reason.action = f.action;
+  if (f.description !== undefined) reason.description = f.description;
+  return reason;
+}
+
+/**
+ * The gRPC form of a response: nulls become unset fields, an empty list stays empty, and each
+ * explained rule's condition tree becomes a google.protobuf.Value holding the JSON REST writes.
+ */
 export function scoreResponseToProto(r: ScoreResponse): ProtoScoreResponse {
   const features: Record<string, ProtoFeatureValue> = {};
   for (const [name, value] of Object.entries(r.features)) {
@@ -185,12 +203,7 @@ export function scoreResponseToProto(r: ScoreResponse): ProtoScoreResponse {
     decision: r.decision,
     risk_score: r.risk_score,
     risk_flag: r.risk_flag,
-    reasons: r.reasons.map((f) => {
-      const reason: ProtoReason = { rule: f.rule, score: f.score };
-      if (f.action !== undefined) reason.action = f.action;
-      if (f.description !== undefined) reason.description = f.description;
-      return reason;
-    }),
+    reasons: r.reasons.map(reasonToProto),
     features,
     ruleset_version: r.ruleset_version,
     degraded: r.degraded,
@@ -199,6 +212,12 @@ export function scoreResponseToProto(r: ScoreResponse): ProtoScoreResponse {
   if (r.anomaly_score !== null) out.anomaly_score = r.anomaly_score;
   if (r.model_version !== null) out.model_version = r.model_version;
   if (r.degraded_reasons !== undefined) out.degraded_reasons = [...r.degraded_reasons];
+  if (r.explanation !== undefined) {
+    out.explanation = r.explanation.map((e) => ({
+      ...reasonToProto(e),
+      conditions: toProtoValue(e.conditions),
+    }));
+  }
   return out;
 }
 
@@ -232,8 +251,34 @@ function asAction(v: string | undefined, what: string): RuleAction {
   return v as RuleAction;
 }
 
+function reasonFromProto(r: ProtoReason): FiredRule {
+  const fired: FiredRule = { rule: r.rule ?? '', score: r.score ?? 0 };
+  if (r.action !== undefined) fired.action = asAction(r.action, 'reason action');
+  if (r.description !== undefined) fired.description = r.description;
+  return fired;
+}
+
+function explainedRuleFromProto(e: ProtoExplainedRule): ExplainedFiredRule {
+  if (e.conditions === undefined) throw new Error(`explained rule "${e.rule}" has no conditions`);
+  // The server writes the tree it evaluated; its shape is not checked again here.
+  const conditions = fromProtoValue(e.conditions) as unknown as ExplainedCondition;
+  return { ...reasonFromProto(e), conditions };
+}
+
+export interface ScoreResponseFromProtoOptions {
+  /**
+   * The call asked for explanations (`risk-explain: true`) and was not an idempotent replay:
+   * an empty `explanation` then means that no rule fired, which REST writes as `[]`. Otherwise
+   * only a non-empty one is kept, since proto3 cannot tell an empty list from none.
+   */
+  explained?: boolean;
+}
+
 /** Fills the proto3 defaults back in and turns unset optionals into REST's nulls. */
-export function scoreResponseFromProto(p: ProtoScoreResponse): ScoreResponse {
+export function scoreResponseFromProto(
+  p: ProtoScoreResponse,
+  options: ScoreResponseFromProtoOptions = {},
+): ScoreResponse {
   const features: VelocityFeatures = {};
   for (const [name, v] of Object.entries(p.features ?? {})) features[name] = v.value ?? null;
   const out: ScoreResponse = {
@@ -241,12 +286,7 @@ export function scoreResponseFromProto(p: ProtoScoreResponse): ScoreResponse {
     decision: asAction(p.decision, 'decision') satisfies Decision,
     risk_score: p.risk_score ?? 0,
     risk_flag: p.risk_flag ?? false,
-    reasons: (p.reasons ?? []).map((r) => {
-      const fired: FiredRule = { rule: r.rule ?? '', score: r.score ?? 0 };
-      if (r.action !== undefined) fired.action = asAction(r.action, 'reason action');
-      if (r.description !== undefined) fired.description = r.description;
-      return fired;
-    }),
+    reasons: (p.reasons ?? []).map(reasonFromProto),
     anomaly_score: p.anomaly_score ?? null,
     features,
     ruleset_version: p.ruleset_version ?? '',
@@ -256,6 +296,10 @@ export function scoreResponseFromProto(p: ProtoScoreResponse): ScoreResponse {
   };
   if (p.degraded_reasons !== undefined && p.degraded_reasons.length > 0) {
     out.degraded_reasons = p.degraded_reasons as DegradedReason[];
+  }
+  const explanation = p.explanation ?? [];
+  if (options.explained === true || explanation.length > 0) {
+    out.explanation = explanation.map(explainedRuleFromProto);
   }
   return out;
 }

@@ -39,7 +39,10 @@ export function findProtoRoot(from: string = dirname(fileURLToPath(import.meta.u
 
 /**
  * risk.v1 and grpc.health.v1 in one package definition: the server takes RiskScoring from it,
- * and reflection describes every service in it, so `grpcurl list` shows both.
+ * and reflection describes every service in it, so `grpcurl list` shows both. The import of
+ * google/protobuf/struct.proto needs no include folder: protobufjs answers any
+ * `google/protobuf/*.proto` it bundles from its own copy before asking the include path
+ * (see value.ts and reflection.ts for how that copy differs from the real file).
  */
 export function loadServicePackage(protoRoot: string = findProtoRoot()): PackageDefinition {
   const healthRoot = resolve(dirname(healthProtoPath), '..', '..');

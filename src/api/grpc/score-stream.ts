@@ -1,9 +1,10 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { RiskError } from '../../domain/errors.js';
 import type { Logger } from '../../pipeline/logger.js';
-import type { Scorer } from '../../pipeline/score.js';
+import type { ScoreOptions, Scorer } from '../../pipeline/score.js';
 import type { ProtoScoreStreamResponse, ProtoTransaction, TransactionReader } from './messages.js';
 import { scoreResponseToProto } from './messages.js';
+import { readScoreOptions } from './score-options.js';
 import { asRiskError, toScoreError, toStatus } from './status.js';
 
 /** Transactions of one stream being scored at once; more wait in the transport's buffers. */
@@ -45,10 +46,11 @@ export function createScoreStreams(opts: ScoreStreamOptions): ScoreStreams {
   async function answer(
     msg: ProtoTransaction,
     sequence: number,
+    options: ScoreOptions,
   ): Promise<ProtoScoreStreamResponse> {
     const transaction_id = typeof msg.transaction_id === 'string' ? msg.transaction_id : '';
     try {
-      const { response, replayed } = await opts.score(opts.read(msg));
+      const { response, replayed } = await opts.score(opts.read(msg), options);
       return { transaction_id, sequence, response: scoreResponseToProto(response), replayed };
     } catch (err) {
       const e = asRiskError(err);
@@ -60,6 +62,15 @@ export function createScoreStreams(opts: ScoreStreamOptions): ScoreStreams {
   function handle(call: ScoreCall): void {
     if (stopped || opts.draining()) {
       call.emit('error', shuttingDown());
+      return;
+    }
+    // The stream's initial metadata applies to every transaction; a bad value fails the whole
+    // stream at once rather than each of its transactions.
+    let options: ScoreOptions;
+    try {
+      options = readScoreOptions(call.metadata);
+    } catch (err) {
+      call.emit('error', toStatus(asRiskError(err)));
       return;
     }
     let sequence = 0;
@@ -94,7 +105,7 @@ export function createScoreStreams(opts: ScoreStreamOptions): ScoreStreams {
       const seq = sequence++;
       inFlight += 1;
       flow();
-      void answer(msg, seq).then((item) => {
+      void answer(msg, seq, options).then((item) => {
         inFlight -= 1;
         if (!gone() && !call.write(item) && !writeBlocked) {
           writeBlocked = true;

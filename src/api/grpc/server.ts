@@ -15,6 +15,7 @@ import type { ProtoScoreResponse, ProtoTransaction } from './messages.js';
 import { createTransactionReader, scoreResponseToProto } from './messages.js';
 import { RISK_SERVICE_NAME, findProtoRoot, loadServicePackage } from './proto.js';
 import { repairDescriptors } from './reflection.js';
+import { readScoreOptions } from './score-options.js';
 import { createScoreStreams } from './score-stream.js';
 import { asRiskError, toStatus } from './status.js';
 
@@ -63,7 +64,7 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
       callback: sendUnaryData<ProtoScoreResponse>,
     ): void {
       Promise.resolve()
-        .then(() => score(read(call.request)))
+        .then(() => score(read(call.request), readScoreOptions(call.metadata)))
         .then(
           ({ response, replayed }) => {
             if (replayed) call.sendMetadata(replayHeader.clone());

@@ -5,16 +5,24 @@ import type { MethodDefinition } from '@grpc/grpc-js';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import type { IFileDescriptorProto } from 'protobufjs/ext/descriptor/index.js';
 import { status } from '@grpc/grpc-js';
-import type { ProtoScoreStreamResponse, ProtoTransaction } from '../../../src/api/grpc/messages.js';
+import type {
+  ProtoScoreResponse,
+  ProtoScoreStreamResponse,
+  ProtoTransaction,
+} from '../../../src/api/grpc/messages.js';
 import { scoreResponseFromProto, transactionToProto } from '../../../src/api/grpc/messages.js';
 import { loadServicePackage } from '../../../src/api/grpc/proto.js';
 import { mapEntryName } from '../../../src/api/grpc/reflection.js';
+import { EXPLAIN_METADATA_KEY } from '../../../src/api/grpc/score-options.js';
 import { MAX_IN_FLIGHT_PER_STREAM } from '../../../src/api/grpc/score-stream.js';
+import type { JsonValue } from '../../../src/api/grpc/value.js';
+import { fromProtoValue, toProtoValue } from '../../../src/api/grpc/value.js';
+import type { ExplainedCondition } from '../../../src/domain/rules/compile.js';
 import type { Transaction } from '../../../src/domain/transaction.js';
 import { silentLogger } from '../../../src/pipeline/logger.js';
-import type { Scorer } from '../../../src/pipeline/score.js';
+import type { ScoreOptions, Scorer } from '../../../src/pipeline/score.js';
 import type { ScoreResponse } from '../../../src/pipeline/score-response.js';
-import type { GrpcTestServer } from '../../helpers/grpc.js';
+import type { GrpcTestServer, RequestMetadata } from '../../helpers/grpc.js';
 import { riskErrorOf, startGrpcApp, startGrpcServer } from '../../helpers/grpc.js';
 import { makeTx } from '../../helpers/tx.js';
 
@@ -368,6 +376,270 @@ describe('ScoreStream flow control and shutdown (scorer stubbed)', () => {
   });
 });
 
+const EXPLAIN = { [EXPLAIN_METADATA_KEY]: 'true' };
+
+/** The explanation of the score-http test's KP transaction: REST answers exactly this. */
+const SANCTIONED_KP: ExplainedCondition = {
+  any: [
+    {
+      fact: 'location',
+      operator: 'in',
+      value: ['KP', 'IR', 'CU', 'SY'],
+      factValue: 'KP',
+      result: true,
+    },
+  ],
+  result: true,
+};
+
+/** The explanation REST would give: the fired rule as in `reasons`, with its conditions. */
+function explainedAs(r: ScoreResponse, conditions: ExplainedCondition) {
+  assert.equal(r.reasons.length, 1, JSON.stringify(r.reasons));
+  return [{ ...r.reasons[0]!, conditions }];
+}
+
+describe('explain over gRPC (risk-explain metadata)', () => {
+  test('risk-explain: true returns the conditions of each fired rule, as REST does', async () => {
+    const tx = grpcTx({ account_id: 'grpc-explain-1', location: 'KP' });
+    const { response } = await srv.client.score(tx, EXPLAIN);
+    const r = scoreResponseFromProto(response, { explained: true });
+    assert.deepEqual(
+      r.reasons.map((f) => f.rule),
+      ['sanctioned-country'],
+    );
+    assert.deepEqual(r.explanation, explainedAs(r, SANCTIONED_KP));
+  });
+
+  test('no explanation without risk-explain or with risk-explain: false', async () => {
+    const asked: RequestMetadata[] = [{}, { [EXPLAIN_METADATA_KEY]: 'false' }];
+    for (const [i, metadata] of asked.entries()) {
+      const tx = grpcTx({ account_id: `grpc-explain-none-${i}`, location: 'KP' });
+      const { response } = await srv.client.score(tx, metadata);
+      assert.equal(response.reasons?.length, 1, 'a rule fired');
+      assert.deepEqual(response.explanation ?? [], []);
+      assert.equal('explanation' in scoreResponseFromProto(response), false);
+    }
+  });
+
+  test('explain is not part of the payload, and a replay has no explanation, as in REST', async () => {
+    const tx = grpcTx({ account_id: 'grpc-explain-replay', location: 'KP' });
+    const first = await srv.client.score(tx);
+    const again = await srv.client.score(tx, EXPLAIN);
+    assert.deepEqual(again.headers.get('idempotent-replay'), ['true']);
+    assert.deepEqual(again.response, first.response, 'explanations are not stored');
+  });
+
+  const badValues: Array<[string, string | string[]]> = [
+    ['yes', 'yes'],
+    ['TRUE (the REST flag is case-sensitive too)', 'TRUE'],
+    ['1', '1'],
+    ['empty', ''],
+    ['given twice', ['true', 'true']],
+  ];
+  for (const [name, value] of badValues) {
+    test(`INVALID_ARGUMENT naming risk-explain, nothing scored: ${name}`, async () => {
+      const tx = grpcTx({ account_id: `grpc-explain-bad-${name}` });
+      const err = await rejection(srv.client.score(tx, { [EXPLAIN_METADATA_KEY]: value }));
+      assert.equal(err.status, status.INVALID_ARGUMENT);
+      assert.equal(err.code, 'RISK_ERR_VALIDATION');
+      assert.match(err.message, /^risk-explain: must be/);
+      assert.deepEqual(
+        err.details.map((d) => d.field),
+        ['risk-explain'],
+      );
+      const after = await srv.client.score(tx);
+      assert.deepEqual(
+        after.headers.get('idempotent-replay'),
+        [],
+        'the refused call left no trace',
+      );
+    });
+  }
+
+  test('ScoreStream: risk-explain in the initial metadata explains every transaction', async () => {
+    const kp = grpcTx({ account_id: 'grpc-explain-stream-1', location: 'KP' });
+    const plain = grpcTx({ account_id: 'grpc-explain-stream-2' });
+    const { items, status: st } = await srv.client.scoreStream([kp, plain, kp], EXPLAIN);
+    assert.equal(st.code, status.OK);
+    const bySequence = new Map(items.map((i) => [i.sequence ?? 0, i]));
+    const explanation = (i: ProtoScoreStreamResponse | undefined) =>
+      scoreResponseFromProto(i?.response as ProtoScoreResponse, { explained: !i?.replayed })
+        .explanation;
+    const kpAnswers = [bySequence.get(0), bySequence.get(2)];
+    const fresh = kpAnswers.find((i) => i?.replayed !== true);
+    const replayed = kpAnswers.find((i) => i?.replayed === true);
+    assert.ok(fresh && replayed, 'one KP answer is fresh, the other a replay');
+    const r = scoreResponseFromProto(fresh.response as ProtoScoreResponse);
+    assert.deepEqual(explanation(fresh), explainedAs(r, SANCTIONED_KP));
+    assert.deepEqual(explanation(bySequence.get(1)), [], 'no rule fired');
+    assert.equal(explanation(replayed), undefined, 'a replay has no explanation');
+  });
+
+  test('ScoreStream: no risk-explain, no explanation', async () => {
+    const tx = grpcTx({ account_id: 'grpc-explain-stream-3', location: 'KP' });
+    const { items } = await srv.client.scoreStream([tx]);
+    assert.equal(items[0]?.response?.reasons?.length, 1, 'a rule fired');
+    assert.deepEqual(items[0]?.response?.explanation ?? [], []);
+  });
+
+  test('ScoreStream: a bad risk-explain ends the stream with INVALID_ARGUMENT', async () => {
+    const tx = grpcTx({ account_id: 'grpc-explain-stream-bad' });
+    const { items, status: st } = await srv.client.scoreStream([tx], {
+      [EXPLAIN_METADATA_KEY]: 'yes',
+    });
+    assert.equal(st.code, status.INVALID_ARGUMENT);
+    assert.match(st.details, /^risk-explain: /);
+    assert.deepEqual(st.metadata.get('risk-error-code'), ['RISK_ERR_VALIDATION']);
+    assert.equal(items.length, 0);
+  });
+
+  test('the scorer gets explain per call, and the deepest valid condition tree fits', async () => {
+    // validateRuleset admits 16 levels of groups above a leaf. Each `all`/`any` level costs
+    // five levels of protobuf nesting (Value, Struct, map entry, Value, ListValue), out of the
+    // 100 that protobufjs (like protoc) decodes: the deepest tree must still come through.
+    let tree: ExplainedCondition = {
+      fact: 'attributes',
+      operator: 'notEqual',
+      value: { tags: [1.5, [-2, null], { deep: true }] },
+      factValue: undefined,
+      result: true,
+    };
+    for (let i = 0; i < 16; i++) tree = { all: [tree], result: true };
+    const seen: Array<ScoreOptions | undefined> = [];
+    const score: Scorer = (tx, options) => {
+      seen.push(options);
+      const response = fakeResponse(tx);
+      if (options?.explain) response.explanation = [{ rule: 'deep', score: 1, conditions: tree }];
+      return Promise.resolve({ response, replayed: false });
+    };
+    const s = await startGrpcServer({
+      score,
+      logger: silentLogger,
+      checks: [],
+      draining: () => false,
+    });
+    try {
+      const { response } = await s.client.score(grpcTx(), EXPLAIN);
+      const r = scoreResponseFromProto(response, { explained: true });
+      assert.deepEqual(r.explanation?.[0]?.conditions, JSON.parse(JSON.stringify(tree)));
+      await s.client.score(grpcTx());
+      await s.client.scoreStream([grpcTx(), grpcTx()], EXPLAIN);
+      assert.deepEqual(seen, [
+        { explain: true },
+        { explain: false },
+        { explain: true },
+        { explain: true },
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('google.protobuf.Value ⇄ JSON', () => {
+  const { responseSerialize, responseDeserialize } = (
+    loadServicePackage()['risk.v1.RiskScoring'] as Record<string, unknown>
+  ).Score as MethodDefinition<ProtoScoreResponse, ProtoScoreResponse>;
+  /** Through the wire, so that the field names are the ones protobufjs encodes. */
+  const roundTrip = (v: unknown): JsonValue => {
+    const msg = { explanation: [{ rule: 'r', conditions: toProtoValue(v) }] };
+    const back = responseDeserialize(responseSerialize(msg)).explanation?.[0]?.conditions;
+    assert.ok(back, 'conditions decoded');
+    return fromProtoValue(back);
+  };
+
+  const ownProto = JSON.parse('{"__proto__": {"x": 1}}') as JsonValue;
+  // What JSON.stringify writes, which is what REST answers.
+  const cases: Array<[string, unknown, JsonValue]> = [
+    ['null', null, null],
+    ['zero', 0, 0],
+    ['-0 (JSON writes 0)', -0, 0],
+    ['a fraction', 1.5, 1.5],
+    ['a large double', -2e300, -2e300],
+    ['NaN (JSON writes null)', NaN, null],
+    ['Infinity', Infinity, null],
+    ['-Infinity', -Infinity, null],
+    ['the empty string', '', ''],
+    ['non-ASCII text', 'café ✓', 'café ✓'],
+    ['true', true, true],
+    ['false', false, false],
+    ['an empty list', [], []],
+    ['an empty object', {}, {}],
+    [
+      'a list with undefined and NaN (null in JSON)',
+      [1, 'a', null, undefined, NaN, [[]]],
+      [1, 'a', null, null, null, [[]]],
+    ],
+    ['an object with an undefined property (left out)', { a: undefined, b: 1 }, { b: 1 }],
+    ['a function property (left out)', { f: () => 1, b: 1 }, { b: 1 }],
+    ['nested', { a: { b: [true, { c: null }] } }, { a: { b: [true, { c: null }] } }],
+    ['a "__proto__" key (an own property, as JSON.parse makes it)', ownProto, ownProto],
+  ];
+  for (const [name, input, want] of cases) {
+    test(name, () => {
+      assert.deepEqual(JSON.parse(JSON.stringify(input)), want, 'the table says what JSON says');
+      assert.deepEqual(roundTrip(input), want);
+    });
+  }
+
+  test('undefined on its own is null (as in a list)', () => {
+    assert.equal(roundTrip(undefined), null);
+  });
+
+  test('a Value with no kind set is refused', () => {
+    assert.throws(() => fromProtoValue({}), /no kind set/);
+  });
+});
+
+function decodeFiles(protos: readonly Buffer[] | undefined): IFileDescriptorProto[] {
+  return (protos ?? []).map((b) =>
+    descriptor.FileDescriptorProto.toObject(descriptor.FileDescriptorProto.decode(b)),
+  );
+}
+
+/**
+ * The type references that a strict client could not resolve: each must name a message or enum
+ * of its own file or of a file it imports, looked up from the innermost scope outwards.
+ */
+function unresolvedTypeNames(files: readonly IFileDescriptorProto[]): string[] {
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const declared = (file: IFileDescriptorProto): string[] => {
+    const names = (file.enumType ?? []).map((e) => `${file.package}.${e.name}`);
+    const walk = (msgs: IFileDescriptorProto['messageType'], scope: string): void => {
+      for (const m of msgs ?? []) {
+        names.push(`${scope}.${m.name}`);
+        for (const e of m.enumType ?? []) names.push(`${scope}.${m.name}.${e.name}`);
+        walk(m.nestedType, `${scope}.${m.name}`);
+      }
+    };
+    walk(file.messageType, file.package ?? '');
+    return names;
+  };
+  const out: string[] = [];
+  for (const file of files) {
+    const deps = ((file.dependency ?? []) as string[]).map((d) => byName.get(d));
+    if (deps.includes(undefined)) out.push(`${file.name}: an import was not served`);
+    const visible = new Set([file, ...deps].flatMap((f) => (f === undefined ? [] : declared(f))));
+    const check = (msgs: IFileDescriptorProto['messageType'], scope: string): void => {
+      for (const m of msgs ?? []) {
+        const own = `${scope}.${m.name}`;
+        for (const f of m.field ?? []) {
+          if (!f.typeName) continue;
+          const candidates: string[] = [];
+          for (let s = own; s !== ''; s = s.includes('.') ? s.slice(0, s.lastIndexOf('.')) : '') {
+            candidates.push(`${s}.${f.typeName}`);
+          }
+          candidates.push(f.typeName.replace(/^\./, ''));
+          if (!candidates.some((c) => visible.has(c))) out.push(`${own}.${f.name}: ${f.typeName}`);
+        }
+        check(m.nestedType, own);
+      }
+    };
+    check(file.messageType, file.package ?? '');
+  }
+  return out;
+}
+
 describe('grpc.health.v1 and reflection', () => {
   test('health: "" and risk.v1.RiskScoring are SERVING, an unknown service is NOT_FOUND', async () => {
     assert.equal(await srv.client.health(''), 'SERVING');
@@ -397,9 +669,7 @@ describe('grpc.health.v1 and reflection', () => {
   test('reflection describes risk.v1.RiskScoring as protoc would, so grpcurl accepts it', async () => {
     const res = await srv.client.reflect({ file_containing_symbol: 'risk.v1.RiskScoring' });
     assert.equal(res.error_response, undefined, JSON.stringify(res.error_response));
-    const files = (res.file_descriptor_response?.file_descriptor_proto ?? []).map((b) =>
-      descriptor.FileDescriptorProto.toObject(descriptor.FileDescriptorProto.decode(b)),
-    ) as IFileDescriptorProto[];
+    const files = decodeFiles(res.file_descriptor_response?.file_descriptor_proto);
     const file = files.find((f) => f.package === 'risk.v1');
     assert.ok(file, `files: ${files.map((f) => f.name).join()}`);
     assert.deepEqual(
@@ -420,6 +690,55 @@ describe('grpc.health.v1 and reflection', () => {
     );
     const amount = tx?.field?.find((f) => f.name === 'amount') as { proto3Optional?: boolean };
     assert.equal(amount.proto3Optional, true, 'optional fields are flagged proto3_optional');
+  });
+
+  test('reflection serves google.protobuf.Value and Struct as protoc would, imported', async () => {
+    const res = await srv.client.reflect({ file_containing_symbol: 'risk.v1.ExplainedRule' });
+    assert.equal(res.error_response, undefined, JSON.stringify(res.error_response));
+    const files = decodeFiles(res.file_descriptor_response?.file_descriptor_proto);
+    const risk = files.find((f) => f.package === 'risk.v1');
+    const wkt = files.find((f) => f.package === 'google.protobuf');
+    assert.ok(risk && wkt, `files: ${files.map((f) => f.name).join()}`);
+    // Go's protodesc (grpcurl) resolves a type only through the file's imports.
+    assert.deepEqual(risk.dependency, [wkt.name]);
+    assert.deepEqual(unresolvedTypeNames(files), []);
+    const explained = risk.messageType?.find((m) => m.name === 'ExplainedRule');
+    assert.equal(
+      explained?.field?.find((f) => f.name === 'conditions')?.typeName,
+      'google.protobuf.Value',
+    );
+    const message = (name: string) => wkt.messageType?.find((m) => m.name === name);
+    // protobufjs's bundled copy names these numberValue, ...; protoc's file number_value, ...
+    assert.deepEqual(
+      message('Value')?.field?.map((f) => f.name),
+      ['null_value', 'number_value', 'string_value', 'bool_value', 'struct_value', 'list_value'],
+    );
+    assert.deepEqual(
+      message('Value')?.oneofDecl?.map((o) => o.name),
+      ['kind'],
+    );
+    // Struct's `fields` is a map: its entry must be FieldsEntry, as for Transaction.attributes.
+    const struct = message('Struct');
+    assert.deepEqual(
+      struct?.nestedType?.map((n) => n.name),
+      ['FieldsEntry'],
+    );
+    assert.equal(struct?.field?.find((f) => f.name === 'fields')?.typeName, 'FieldsEntry');
+    assert.deepEqual(
+      message('ListValue')?.field?.map((f) => f.name),
+      ['values'],
+    );
+    assert.deepEqual(
+      wkt.enumType?.map((e) => e.name),
+      ['NullValue'],
+    );
+
+    const direct = await srv.client.reflect({ file_containing_symbol: 'google.protobuf.Value' });
+    assert.equal(direct.error_response, undefined, JSON.stringify(direct.error_response));
+    assert.deepEqual(
+      decodeFiles(direct.file_descriptor_response?.file_descriptor_proto).map((f) => f.name),
+      [wkt.name],
+    );
   });
 
   test('map entry names follow protoc', () => {

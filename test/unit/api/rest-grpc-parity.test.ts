@@ -1,7 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { scoreResponseFromProto, transactionToProto } from '../../../src/api/grpc/messages.js';
+import { EXPLAIN_METADATA_KEY } from '../../../src/api/grpc/score-options.js';
 import type { App } from '../../../src/app/build-app.js';
 import type { Transaction } from '../../../src/domain/transaction.js';
 import { buildTestApp, postScore } from '../../helpers/app.js';
@@ -12,7 +16,8 @@ import { T0 } from '../../helpers/tx.js';
 /*
  * The same transactions, in the same order, scored over REST by one app and over gRPC by a
  * second app built the same way: velocity state evolves identically in both, so every answer
- * must be equal field for field (evaluated_at aside, which is the wall clock).
+ * must be equal field for field (evaluated_at aside, which is the wall clock), explanations
+ * included when asked for (`?explain=true`, `risk-explain: true`).
  */
 
 let rest: App;
@@ -155,6 +160,77 @@ interface RestError {
   error: { code: string; message: string; details?: unknown[] };
 }
 
+type RestAnswer = Awaited<ReturnType<typeof postScore>>;
+
+/** POST /v1/score, with `?explain=true` when asked. */
+async function postRest(app: App, body: Transaction, explain: boolean): Promise<RestAnswer> {
+  if (!explain) return postScore(app, body);
+  const res = await app.http.inject({
+    method: 'POST',
+    url: '/v1/score?explain=true',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  });
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: res.json<Record<string, unknown>>(),
+  };
+}
+
+/**
+ * Scores one transaction over REST on `restApp` and over gRPC on `grpcDoor`, asserts that both
+ * answered the same (the same error, or the same response and replay header), and returns the
+ * REST answer so that a test can say what its cases covered.
+ */
+async function assertSameAnswer(
+  restApp: App,
+  grpcDoor: GrpcTestServer,
+  name: string,
+  body: Transaction,
+  explain = false,
+): Promise<RestAnswer> {
+  const r = await postRest(restApp, body, explain);
+  let g: Awaited<ReturnType<typeof grpcDoor.client.score>> | undefined;
+  let gErr: ReturnType<typeof riskErrorOf> | undefined;
+  try {
+    g = await grpcDoor.client.score(
+      transactionToProto(body),
+      explain ? { [EXPLAIN_METADATA_KEY]: 'true' } : {},
+    );
+  } catch (err) {
+    gErr = riskErrorOf(err);
+  }
+
+  if (r.status !== 200) {
+    assert.ok(gErr, `${name}: REST answered ${r.status}, gRPC succeeded`);
+    const e = (r.body as unknown as RestError).error;
+    assert.equal(gErr.status, GRPC_FOR_HTTP[r.status], `${name}: status`);
+    assert.equal(gErr.code, e.code, `${name}: error code`);
+    assert.equal(gErr.message, e.message, `${name}: message`);
+    assert.deepEqual(gErr.details, e.details ?? [], `${name}: details`);
+    return r;
+  }
+  assert.ok(g, `${name}: REST answered 200, gRPC failed with ${JSON.stringify(gErr)}`);
+  const replayed = g.headers.get('idempotent-replay').includes('true');
+  // proto3 cannot tell an empty explanation from none: the caller knows it asked.
+  const fromGrpc = scoreResponseFromProto(g.response, {
+    explained: explain && !replayed,
+  }) as unknown as Record<string, unknown>;
+  const { evaluated_at: restAt, ...restRest } = r.body;
+  const { evaluated_at: grpcAt, ...grpcRest } = fromGrpc;
+  assert.deepEqual(grpcRest, restRest, `${name}: response`);
+  for (const at of [restAt, grpcAt]) {
+    assert.ok(typeof at === 'string' && !Number.isNaN(Date.parse(at)), `${name}: ${String(at)}`);
+  }
+  assert.deepEqual(
+    g.headers.get('idempotent-replay'),
+    r.headers['idempotent-replay'] === 'true' ? ['true'] : [],
+    `${name}: replay header`,
+  );
+  return r;
+}
+
 test('REST and gRPC give the same answers to the same transactions', async () => {
   const all = cases();
   assert.ok(all.length >= 50, `${all.length} cases`);
@@ -162,46 +238,151 @@ test('REST and gRPC give the same answers to the same transactions', async () =>
   // What the compared answers covered, so that the comparison cannot pass on trivial cases.
   const seen = new Set<string>();
   for (const [name, body] of all) {
-    const r = await postScore(rest, body);
-    let g: Awaited<ReturnType<typeof grpc.client.score>> | undefined;
-    let gErr: ReturnType<typeof riskErrorOf> | undefined;
-    try {
-      g = await grpc.client.score(transactionToProto(body));
-    } catch (err) {
-      gErr = riskErrorOf(err);
-    }
-
+    const r = await assertSameAnswer(rest, grpc, name, body);
+    compared += 1;
     if (r.status !== 200) {
-      assert.ok(gErr, `${name}: REST answered ${r.status}, gRPC succeeded`);
-      const e = (r.body as unknown as RestError).error;
-      assert.equal(gErr.status, GRPC_FOR_HTTP[r.status], `${name}: status`);
-      assert.equal(gErr.code, e.code, `${name}: error code`);
-      assert.equal(gErr.message, e.message, `${name}: message`);
-      assert.deepEqual(gErr.details, e.details ?? [], `${name}: details`);
       seen.add(String(r.status));
-      compared += 1;
       continue;
     }
-    assert.ok(g, `${name}: REST answered 200, gRPC failed with ${JSON.stringify(gErr)}`);
-    const fromGrpc = scoreResponseFromProto(g.response) as unknown as Record<string, unknown>;
-    const { evaluated_at: restAt, ...restRest } = r.body;
-    const { evaluated_at: grpcAt, ...grpcRest } = fromGrpc;
-    assert.deepEqual(grpcRest, restRest, `${name}: response`);
-    for (const at of [restAt, grpcAt]) {
-      assert.ok(typeof at === 'string' && !Number.isNaN(Date.parse(at)), `${name}: ${String(at)}`);
-    }
-    assert.deepEqual(
-      g.headers.get('idempotent-replay'),
-      r.headers['idempotent-replay'] === 'true' ? ['true'] : [],
-      `${name}: replay header`,
-    );
     seen.add(String(r.body.decision));
     if (Object.values(r.body.features as object).includes(null)) seen.add('null feature');
     if (r.headers['idempotent-replay'] === 'true') seen.add('replay');
-    compared += 1;
   }
   assert.equal(compared, all.length);
   for (const want of ['approve', 'review', 'decline', 'null feature', 'replay', '400', '409']) {
     assert.ok(seen.has(want), `no case gave ${want}: ${[...seen].join(', ')}`);
+  }
+});
+
+/** The explanation of a REST answer, absent when REST wrote none. */
+const explanationOf = (r: RestAnswer): unknown[] | undefined =>
+  r.body.explanation as unknown[] | undefined;
+
+test('with explain, REST and gRPC give the same explanations', async () => {
+  const kp = tx('x-kp', 1000, { location: 'KP' });
+  const explained: Case[] = [
+    ['sanctioned country', kp],
+    ['high amount', tx('x-big', 1001, { amount: 20_000 })],
+    ['deny-listed', tx('x-deny', 1002, { attributes: { deny_listed: true } })],
+    [
+      'allow-listed in a risky category',
+      tx('x-allow', 1003, { merchant_category: '7995', attributes: { allow_listed: true } }),
+    ],
+    ['no rule fires', tx('x-none', 1004)],
+  ];
+  for (let i = 0; i < 6; i++) {
+    explained.push([
+      `card-testing burst ${i + 1}`,
+      tx('x-burst', 1010 + i, { card_id: 'x-card', amount: 1, merchant_id: `x-m${i}` }),
+    ]);
+  }
+  explained.push(['replay: explanations are not stored', kp]);
+  const seen = new Set<string>();
+  for (const [name, body] of explained) {
+    const r = await assertSameAnswer(rest, grpc, name, body, true);
+    assert.equal(r.status, 200, name);
+    const explanation = explanationOf(r);
+    if (explanation === undefined) seen.add('replay without explanation');
+    else if (explanation.length === 0) seen.add('no rule fired');
+    else if (explanation.length > 1) seen.add('several rules');
+  }
+  for (const want of ['replay without explanation', 'no rule fired', 'several rules']) {
+    assert.ok(seen.has(want), `no case gave ${want}: ${[...seen].join(', ')}`);
+  }
+});
+
+/**
+ * Rules whose explanations hold every node shape and JSON values of every kind: `not`, `any`,
+ * a missing fact (no `factValue`), a fact reference (or, when that fact is missing, no `value`),
+ * a path, an object fact value, a nested compare value and null.
+ */
+const SHAPES_RULESET = [
+  {
+    name: 'every-node-shape',
+    conditions: {
+      all: [
+        { not: { fact: 'card_id', operator: 'equal', value: 'blocked-card' } },
+        {
+          any: [
+            { fact: 'device_id', operator: 'equal', value: 'dev-x' },
+            { fact: 'amount', operator: 'greaterThan', value: { fact: 'attributes.limit' } },
+          ],
+        },
+        { fact: 'attributes', path: '$.tier', operator: 'in', value: ['gold', 'platinum'] },
+        {
+          fact: 'attributes',
+          operator: 'notEqual',
+          value: { tier: 'bronze', tags: [1.5, [-2, null], { deep: true }] },
+        },
+      ],
+    },
+    event: { type: 'risk', params: { score: 10, description: 'every node shape' } },
+  },
+  {
+    name: 'first-of-account',
+    conditions: {
+      any: [{ fact: 'account.seconds_since_last', operator: 'equal', value: null }],
+    },
+    event: { type: 'risk', params: { score: 5 } },
+  },
+  {
+    name: 'missing-reference',
+    conditions: {
+      any: [
+        { fact: 'amount', operator: 'greaterThan', value: { fact: 'attributes.limit' } },
+        { fact: 'amount', operator: 'greaterThanInclusive', value: 0 },
+      ],
+    },
+    event: { type: 'risk', params: { score: 1, action: 'review' } },
+  },
+];
+
+/** The node shapes found in explanation trees: 'not', 'path', 'no factValue', ... */
+function shapesOf(node: unknown, out: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const n of node) shapesOf(n, out);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const n = node as Record<string, unknown>;
+  if ('conditions' in n) return shapesOf(n.conditions, out);
+  if ('not' in n) out.add('not');
+  if ('any' in n) out.add('any');
+  if ('fact' in n) {
+    if (!('factValue' in n)) out.add('no factValue');
+    if (!('value' in n)) out.add('no value');
+    if ('path' in n) out.add('path');
+    if (n.factValue === null) out.add('null factValue');
+    if (typeof n.factValue === 'object' && n.factValue !== null) out.add('object factValue');
+  }
+  for (const key of ['all', 'any', 'not']) shapesOf(n[key], out);
+}
+
+test('with explain, every node shape and JSON value comes through gRPC as REST writes it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'risk-parity-rules-'));
+  writeFileSync(join(dir, 'shapes.json'), JSON.stringify(SHAPES_RULESET));
+  const env = { RULES_DIR: dir };
+  const shapesRest = await buildTestApp(env);
+  const shapesGrpc = await startGrpcApp(env);
+  try {
+    const shaped: Case[] = [
+      ['all shapes', tx('shapes', 0, { amount: 50, attributes: { tier: 'gold', limit: 10 } })],
+      ['missing reference', tx('shapes', 10, { amount: 50 })],
+      ['platinum, no limit', tx('shapes-2', 20, { amount: 5, attributes: { tier: 'platinum' } })],
+    ];
+    const seen = new Set<string>();
+    for (const [name, body] of shaped) {
+      const r = await assertSameAnswer(shapesRest, shapesGrpc, name, body, true);
+      assert.equal(r.status, 200, name);
+      shapesOf(explanationOf(r), seen);
+    }
+    const want = ['not', 'any', 'path', 'no factValue', 'no value', 'null factValue'];
+    for (const shape of [...want, 'object factValue']) {
+      assert.ok(seen.has(shape), `no explanation had ${shape}: ${[...seen].join(', ')}`);
+    }
+  } finally {
+    await shapesGrpc.close();
+    await shapesRest.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

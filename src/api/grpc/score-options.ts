@@ -1,0 +1,28 @@
+import type { Metadata } from '@grpc/grpc-js';
+import { RiskError } from '../../domain/errors.js';
+import type { ScoreOptions } from '../../pipeline/score.js';
+
+/**
+ * Request metadata that asks for explanations, as `?explain=true` does on REST: per call on
+ * Score, in the initial metadata of ScoreStream for every transaction of the stream. It is not
+ * a Transaction field because Transaction mirrors the REST body, where explain is not part of
+ * the transaction (nor of its idempotency payload).
+ */
+export const EXPLAIN_METADATA_KEY = 'risk-explain';
+
+/**
+ * The scoring options a call's metadata asks for. Like REST's query flag, the value is "true"
+ * or "false" exactly; anything else, or the key given more than once, is a caller's error.
+ */
+export function readScoreOptions(metadata: Metadata): ScoreOptions {
+  const values = metadata.get(EXPLAIN_METADATA_KEY);
+  if (values.length === 0) return { explain: false };
+  const [value] = values;
+  if (values.length === 1 && (value === 'true' || value === 'false')) {
+    return { explain: value === 'true' };
+  }
+  const message = values.length === 1 ? 'must be "true" or "false"' : 'must be given once';
+  throw new RiskError('RISK_ERR_VALIDATION', `${EXPLAIN_METADATA_KEY}: ${message}`, [
+    { field: EXPLAIN_METADATA_KEY, message },
+  ]);
+}
