@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import { RISK_PROTO_FILE, RISK_SERVICE_NAME, findProtoRoot } from '../../src/api
 import { createTxGenerator } from '../generator.js';
 import type { StreamLoadResult } from './grpc-stream-client.js';
 import type { LoadResult } from './http-load.js';
+import { cpuSeconds } from './cpu.js';
 import { startServer } from './processes.js';
 import type { BenchSection } from './report.js';
 
@@ -160,25 +161,6 @@ async function runStreamClient(
     { timeout: (o.seconds + 30) * 1000 },
   );
   return JSON.parse(stdout) as StreamLoadResult;
-}
-
-/** Linux's USER_HZ, the unit of the CPU times in /proc/<pid>/stat. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/**
- * CPU seconds (user + system) of a process, or of the children this process has waited for
- * (the load generators, once they have exited); NaN where there is no /proc.
- */
-function cpuSeconds(of: number | 'exited children'): number {
-  try {
-    const stat = readFileSync(`/proc/${of === 'exited children' ? 'self' : of}/stat`, 'utf8');
-    // Fields from the 3rd on follow the command name, which may contain spaces and ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const [user, system] = of === 'exited children' ? [13, 14] : [11, 12];
-    return (Number(fields[user]) + Number(fields[system])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return NaN;
-  }
 }
 
 /**

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { createTxGenerator } from '../generator.js';
 import type { LoadResult } from './http-load.js';
 import { runHttpLoad } from './http-load.js';
 import { runOpenLoop } from './open-loop.js';
+import { cpuSeconds, redisCpuSeconds } from './cpu.js';
 import { startServer } from './processes.js';
 import type { BenchSection } from './report.js';
 
 export interface RestBenchOptions {
   redisUrl: string;
+  /** A client of the same Redis, to read its CPU time. */
+  redis: Redis;
   connections: number;
   durationSeconds: number;
   fixedRate: number;
@@ -26,12 +30,18 @@ function bodies(): () => string {
   return () => JSON.stringify(next());
 }
 
+/** A load result with where the CPU went: the server process and Redis, per answered request. */
+interface Measured extends LoadResult {
+  serverCpuUs: number;
+  redisCpuUs: number;
+}
+
 async function measure(
   script: string,
   env: Record<string, string>,
   o: RestBenchOptions,
   rate?: number,
-) {
+): Promise<Measured> {
   const prefix = `bench:${randomUUID().slice(0, 8)}:`;
   const server = await startServer(script, {
     HTTP_PORT: '0',
@@ -49,26 +59,34 @@ async function measure(
       durationSeconds: 2,
       body: bodies(),
     });
-    if (rate !== undefined) {
-      return await runOpenLoop({
-        url: server.url,
-        rate,
-        durationSeconds: o.durationSeconds,
-        body: bodies(),
-      });
-    }
-    return await runHttpLoad({
-      url: server.url,
-      connections: o.connections,
-      durationSeconds: o.durationSeconds,
-      body: bodies(),
-    });
+    const pid = server.process.pid ?? 0;
+    const [server0, redis0] = [cpuSeconds(pid), await redisCpuSeconds(o.redis)];
+    const r =
+      rate !== undefined
+        ? await runOpenLoop({
+            url: server.url,
+            rate,
+            durationSeconds: o.durationSeconds,
+            body: bodies(),
+          })
+        : await runHttpLoad({
+            url: server.url,
+            connections: o.connections,
+            durationSeconds: o.durationSeconds,
+            body: bodies(),
+          });
+    const perRequest = (seconds: number): number => (seconds / r.requests) * 1e6;
+    return {
+      ...r,
+      serverCpuUs: perRequest(cpuSeconds(pid) - server0),
+      redisCpuUs: perRequest((await redisCpuSeconds(o.redis)) - redis0),
+    };
   } finally {
     await server.stop();
   }
 }
 
-function row(name: string, r: LoadResult, ceiling?: LoadResult): Array<string | number> {
+function row(name: string, r: Measured, ceiling?: Measured): Array<string | number> {
   return [
     name,
     Math.round(r.throughput),
@@ -77,6 +95,8 @@ function row(name: string, r: LoadResult, ceiling?: LoadResult): Array<string | 
     r.p999Ms,
     r.errors + r.non2xx,
     ceiling ? (r.throughput / ceiling.throughput).toFixed(2) : '1.00',
+    Math.round(r.serverCpuUs),
+    Math.round(r.redisCpuUs),
   ];
 }
 
@@ -102,6 +122,8 @@ export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
     'p99.9 ms',
     'errors',
     'ratio to ceiling',
+    'server CPU µs/request',
+    'Redis CPU µs/request',
   ];
   return [
     {

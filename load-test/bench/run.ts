@@ -7,6 +7,7 @@
  * REST), BENCH_GRPC_RATE (1000), REDIS_URL (the local services' Redis). gRPC unary load comes
  * from ghz, installed with `go install` on first use.
  */
+import { Redis } from 'ioredis';
 import type { BenchReport, BenchSection } from './report.js';
 import { machineInfo, writeReport } from './report.js';
 import { grpcBench } from './grpc-bench.js';
@@ -32,9 +33,21 @@ const report: BenchReport = {
 };
 const sections: BenchSection[] = report.sections;
 sections.push(await rulesBench(log));
-sections.push(
-  ...(await restBench({ redisUrl, connections, durationSeconds: seconds, fixedRate, log })),
-);
+const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+try {
+  sections.push(
+    ...(await restBench({
+      redisUrl,
+      redis,
+      connections,
+      durationSeconds: seconds,
+      fixedRate,
+      log,
+    })),
+  );
+} finally {
+  redis.disconnect();
+}
 sections.push(
   ...(await grpcBench({
     redisUrl,
