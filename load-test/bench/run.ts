@@ -8,6 +8,7 @@
  * from ghz, installed with `go install` on first use.
  */
 import { Redis } from 'ioredis';
+import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.js';
 import type { BenchReport, BenchSection } from './report.js';
 import { machineInfo, writeReport } from './report.js';
 import { grpcBench } from './grpc-bench.js';
@@ -45,17 +46,19 @@ try {
       log,
     })),
   );
+  sections.push(
+    ...(await grpcBench({
+      redisUrl,
+      connections,
+      durationSeconds: seconds,
+      fixedRate: grpcRate,
+      log,
+    })),
+  );
 } finally {
+  // Every run writes under bench:<id>: prefixes; leave the Redis as it was found.
+  log(`dropped ${await dropKeysWithPrefix(redis, 'bench:')} benchmark keys from Redis`);
   redis.disconnect();
 }
-sections.push(
-  ...(await grpcBench({
-    redisUrl,
-    connections,
-    durationSeconds: seconds,
-    fixedRate: grpcRate,
-    log,
-  })),
-);
 const path = writeReport(report);
 log(`report written to ${path}`);

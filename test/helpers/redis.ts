@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.js';
 
 /** The Redis that `scripts/services.sh up` starts, unless REDIS_URL says otherwise. */
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
@@ -19,11 +20,4 @@ export function uniquePrefix(label: string): string {
 }
 
 /** Deletes every key under `prefix`. */
-export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
+export const dropPrefix = dropKeysWithPrefix;

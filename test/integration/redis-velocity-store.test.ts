@@ -1,17 +1,51 @@
-import { after } from 'node:test';
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.js';
 import { createRedisVelocityStore } from '../../src/adapters/redis/redis-velocity-store.js';
 import { velocityStoreConformance } from '../conformance/velocity-store.js';
 import { connectTestRedis, dropPrefix, uniquePrefix } from '../helpers/redis.js';
+import { makeTx } from '../helpers/tx.js';
 
 const redis = connectTestRedis();
-const prefixes: string[] = [];
+// One prefix for the file, one below it per store: cleaning up is one scan.
+const filePrefix = uniquePrefix('velocity');
+let stores = 0;
 after(async () => {
-  for (const p of prefixes) await dropPrefix(redis, p);
+  await dropPrefix(redis, filePrefix);
   redis.disconnect();
 });
 
 velocityStoreConformance('redis', (limits) => {
-  const keyPrefix = uniquePrefix('velocity');
-  prefixes.push(keyPrefix);
-  return Promise.resolve(createRedisVelocityStore({ redis, keyPrefix, limits }));
+  stores += 1;
+  return Promise.resolve(
+    createRedisVelocityStore({ redis, keyPrefix: `${filePrefix}${stores}:`, limits }),
+  );
+});
+
+test('a key whose window state was lost is rebuilt from its events', async () => {
+  stores += 1;
+  const keyPrefix = `${filePrefix}${stores}:`;
+  const store = createRedisVelocityStore({ redis, keyPrefix });
+  const model = createMemoryVelocityStore();
+  const tx = (i: number, at: number) =>
+    makeTx({
+      account_id: 'rebuild',
+      merchant_id: `m${i % 3}`,
+      location: i % 2 ? 'US' : 'FR',
+      at,
+      amount: i,
+    });
+  for (let i = 0; i < 5; i++) {
+    const t = tx(i, i * 10 * 60_000);
+    assert.deepEqual(await store.record(t), await model.record(t));
+  }
+  // As after an upgrade from a version without it, or a state that expired on its own.
+  assert.equal(
+    await redis.del(`${keyPrefix}v:account:rebuild|w`, `${keyPrefix}v:account:rebuild|m`),
+    2,
+  );
+  for (let i = 5; i < 10; i++) {
+    const t = tx(i, i * 10 * 60_000);
+    assert.deepEqual(await store.record(t), await model.record(t), `transaction ${i}`);
+  }
 });

@@ -1,6 +1,6 @@
 -- Records one transaction and returns the velocity features of each of its entity keys, in one
--- round trip. Mirrors entityFeatures() in src/domain/velocity.ts; the shared conformance suite
--- (test/conformance/velocity-store.ts) holds both to the same results.
+-- round trip. Same results as entityFeatures() in src/domain/velocity.ts: the shared conformance
+-- suite (test/conformance/velocity-store.ts) and its random-arrival property hold both to it.
 --
 -- KEYS[1]     the transaction id's "seen" marker: a repeated id is never counted twice
 -- KEYS[2..n]  one sorted set per entity key: score = event time (ms), member = the event
@@ -11,26 +11,147 @@
 -- Member: id US micros US account US merchant US country US device (US = \31, empty = absent),
 -- where micros is the amount in integer millionths.
 --
+-- Sliding windows kept incrementally. Beside each sorted set K, the hash K|w holds, for the
+-- key's newest event time L, the count and micro-unit sum of every window (L - W, L], and one
+-- hash per distinct feature (K|m merchants 1h, K|c countries 24h, K|d devices 24h, K|a accounts)
+-- holds each value's number of events in its window. A transaction at t >= L moves the windows
+-- from L to t: only the events that fall out are read, so its cost does not grow with the
+-- number of events a key holds. A late transaction (t < L) or a repeated id is answered by
+-- reading the key's last 24 h (the cost grows with the events read, about 1 µs each).
+-- The script touches keys it derives from KEYS (K|w, K|m, ...): one Redis, not a Cluster.
+--
 -- Every value returned is an integer (counts, sums in micros, milliseconds): formatting floats
--- in Lua (string.format '%.17g') cost about 0.7 µs each, more than the rest of the script for
--- a small key. The caller turns them into features.
+-- in Lua (string.format '%.17g') cost about 0.7 µs each.
 local txid = ARGV[1]
 local t = tonumber(ARGV[2])
 local member = ARGV[3]
 local retention = tonumber(ARGV[4])
 local maxEvents = tonumber(ARGV[5])
-local W1, W2, W3, W4 = 60000, 600000, 3600000, 86400000
+local W = { 60000, 600000, 3600000, 86400000 }
 local US = '\31'
 local find, sub = string.find, string.sub
 
 -- Arguments built once: Lua turns a number into a string with sprintf, about 0.7 µs each.
 local tArg = ARGV[2]
-local windowStart = '(' .. (t - W4)
-local trimBelow = tostring(t - retention)
-local keepRank = tostring(-(maxEvents + 1))
+local dayStart = '(' .. (t - W[4])
 local ttl = ARGV[4]
 
+-- Distinct features by entity kind: hash suffix, window index, event field.
+local DISTINCT = {
+  account = { { '|m', 3, 'merchant' }, { '|c', 4, 'country' }, { '|d', 4, 'device' } },
+  ip = { { '|a', 3, 'account' } },
+  device = { { '|a', 4, 'account' } },
+}
+local NONE = {}
+
+local function fields(m)
+  local p1 = find(m, US, 1, true)
+  local p2 = find(m, US, p1 + 1, true)
+  local p3 = find(m, US, p2 + 1, true)
+  local p4 = find(m, US, p3 + 1, true)
+  local p5 = find(m, US, p4 + 1, true)
+  return {
+    id = sub(m, 1, p1 - 1),
+    micros = tonumber(sub(m, p1 + 1, p2 - 1)),
+    account = sub(m, p2 + 1, p3 - 1),
+    merchant = sub(m, p3 + 1, p4 - 1),
+    country = sub(m, p4 + 1, p5 - 1),
+    device = sub(m, p5 + 1),
+  }
+end
+
+-- An event enters (delta 1) or leaves (delta -1) window w of the state.
+local function move(key, specs, st, f, w, delta)
+  st.c[w] = st.c[w] + delta
+  st.u[w] = st.u[w] + delta * f.micros
+  for k = 1, #specs do
+    local sp = specs[k]
+    local v = f[sp[3]]
+    if sp[2] == w and v ~= '' then
+      local h = key .. sp[1]
+      if redis.call('HINCRBY', h, v, delta) <= 0 then redis.call('HDEL', h, v) end
+    end
+  end
+end
+
+local function loadState(key)
+  local v = redis.call('HMGET', key .. '|w', 'L', 'c1', 'u1', 'c2', 'u2', 'c3', 'u3', 'c4', 'u4')
+  if not v[1] then return nil end
+  return {
+    L = tonumber(v[1]),
+    c = { tonumber(v[2]), tonumber(v[4]), tonumber(v[6]), tonumber(v[8]) },
+    u = { tonumber(v[3]), tonumber(v[5]), tonumber(v[7]), tonumber(v[9]) },
+  }
+end
+
+-- Builds the state from the events a key holds (a key written before the state existed, or
+-- whose state expired apart from it).
+local function rebuild(key, specs)
+  local st = { L = t, c = { 0, 0, 0, 0 }, u = { 0, 0, 0, 0 } }
+  local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  -- A new key: its distinct hashes expire with it, so there is nothing to clear.
+  if #top == 0 then return st end
+  for k = 1, #specs do redis.call('DEL', key .. specs[k][1]) end
+  st.L = tonumber(top[2])
+  local rows = redis.call('ZRANGEBYSCORE', key, '(' .. (st.L - W[4]), st.L, 'WITHSCORES')
+  for j = 1, #rows, 2 do
+    local d = st.L - tonumber(rows[j + 1])
+    local f = fields(rows[j])
+    for w = 1, 4 do
+      if d < W[w] then move(key, specs, st, f, w, 1) end
+    end
+  end
+  return st
+end
+
+-- The features of t read from the key's events in (t - 24h, t]: for late and repeated events.
+local function scan(key, kind, specs, put)
+  local rows = redis.call('ZRANGEBYSCORE', key, dayStart, tArg, 'WITHSCORES')
+  local c, u = { 0, 0, 0, 0 }, { 0, 0, 0, 0 }
+  local sets, nd = {}, {}
+  for k = 1, #specs do
+    sets[k] = {}
+    nd[k] = 0
+  end
+  local latest, earlierCount, earlierSum = nil, 0, 0
+  for j = 1, #rows, 2 do
+    local f = fields(rows[j])
+    local ts = tonumber(rows[j + 1])
+    local d = t - ts
+    for w = 1, 4 do
+      if d < W[w] then
+        c[w] = c[w] + 1
+        u[w] = u[w] + f.micros
+      end
+    end
+    for k = 1, #specs do
+      local sp = specs[k]
+      local v = f[sp[3]]
+      if d < W[sp[2]] and v ~= '' and not sets[k][v] then
+        sets[k][v] = true
+        nd[k] = nd[k] + 1
+      end
+    end
+    if f.id ~= txid then
+      if latest == nil or ts > latest then latest = ts end
+      earlierCount = earlierCount + 1
+      earlierSum = earlierSum + f.micros
+    end
+  end
+  for w = 1, 4 do
+    put(c[w])
+    put(u[w])
+  end
+  for k = 1, #specs do put(nd[k]) end
+  if kind == 'account' then
+    if latest == nil then put(-1) else put(t - latest) end
+    put(earlierCount)
+    put(earlierSum)
+  end
+end
+
 local isNew = redis.call('SET', KEYS[1], '1', 'NX', 'PX', ttl)
+local new = fields(member)
 local out = {}
 local n = 0
 local function put(v)
@@ -41,101 +162,81 @@ end
 for i = 2, #KEYS do
   local key = KEYS[i]
   local kind = ARGV[4 + i]
-  if isNew then redis.call('ZADD', key, tArg, member) end
-
-  local rows = redis.call('ZRANGEBYSCORE', key, windowStart, tArg, 'WITHSCORES')
-  local c1, c2, c3, c4 = 0, 0, 0, 0
-  local s1, s2, s3, s4 = 0, 0, 0, 0
-  local wantAccount = kind == 'account' or kind == 'ip' or kind == 'device'
-  local isAccount = kind == 'account'
-  local seen1h, n1h = wantAccount and {} or nil, 0
-  local countries, nCountries = isAccount and {} or nil, 0
-  local devices, nDevices = isAccount and {} or nil, 0
-  local accounts, nAccounts = kind == 'device' and {} or nil, 0
-  local latest, earlierCount, earlierSum = nil, 0, 0
-
-  for j = 1, #rows, 2 do
-    local m = rows[j]
-    local ts = tonumber(rows[j + 1])
-    local d = t - ts
-    local p1 = find(m, US, 1, true)
-    local p2 = find(m, US, p1 + 1, true)
-    local micros = tonumber(sub(m, p1 + 1, p2 - 1))
-    c4 = c4 + 1
-    s4 = s4 + micros
-    if d < W3 then
-      c3 = c3 + 1
-      s3 = s3 + micros
-      if d < W2 then
-        c2 = c2 + 1
-        s2 = s2 + micros
-        if d < W1 then
-          c1 = c1 + 1
-          s1 = s1 + micros
-        end
-      end
-    end
-    if wantAccount then
-      local p3 = find(m, US, p2 + 1, true)
-      local account = sub(m, p2 + 1, p3 - 1)
-      if isAccount then
-        local p4 = find(m, US, p3 + 1, true)
-        local p5 = find(m, US, p4 + 1, true)
-        if d < W3 and p4 > p3 + 1 then
-          local merchant = sub(m, p3 + 1, p4 - 1)
-          if not seen1h[merchant] then
-            seen1h[merchant] = true
-            n1h = n1h + 1
-          end
-        end
-        if p5 > p4 + 1 then
-          local country = sub(m, p4 + 1, p5 - 1)
-          if not countries[country] then
-            countries[country] = true
-            nCountries = nCountries + 1
-          end
-        end
-        if p5 < #m then
-          local device = sub(m, p5 + 1)
-          if not devices[device] then
-            devices[device] = true
-            nDevices = nDevices + 1
-          end
-        end
-        if sub(m, 1, p1 - 1) ~= txid then
-          if latest == nil or ts > latest then latest = ts end
-          earlierCount = earlierCount + 1
-          earlierSum = earlierSum + micros
-        end
-      elseif kind == 'ip' then
-        if d < W3 and not seen1h[account] then
-          seen1h[account] = true
-          n1h = n1h + 1
-        end
-      elseif not accounts[account] then
-        accounts[account] = true
-        nAccounts = nAccounts + 1
-      end
-    end
-  end
-
-  -- Trimmed after reading, so that even a very late event counts itself. Trimming against this
-  -- event's time is the same as against the key's newest: the newest trimmed when it arrived.
+  local specs = DISTINCT[kind] or NONE
+  local st = nil
   if isNew then
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', trimBelow)
-    redis.call('ZREMRANGEBYRANK', key, 0, keepRank)
-    redis.call('PEXPIRE', key, ttl)
+    st = loadState(key) or rebuild(key, specs)
+    redis.call('ZADD', key, tArg, member)
   end
 
-  put(c1) put(s1) put(c2) put(s2) put(c3) put(s3) put(c4) put(s4)
-  if kind == 'account' then
-    put(n1h) put(nCountries) put(nDevices)
-    if latest == nil then put(-1) else put(t - latest) end
-    put(earlierCount) put(earlierSum)
-  elseif kind == 'ip' then
-    put(n1h)
-  elseif kind == 'device' then
-    put(nAccounts)
+  if isNew and t >= st.L then
+    -- Move every window from L to t: the events in (L - W, t - W] fall out.
+    if t > st.L then
+      for w = 1, 4 do
+        local gone = redis.call('ZRANGEBYSCORE', key, '(' .. (st.L - W[w]), t - W[w], 'WITHSCORES')
+        for j = 1, #gone, 2 do move(key, specs, st, fields(gone[j]), w, -1) end
+      end
+      st.L = t
+    end
+    for w = 1, 4 do move(key, specs, st, new, w, 1) end
+    for w = 1, 4 do
+      put(st.c[w])
+      put(st.u[w])
+    end
+    for k = 1, #specs do put(redis.call('HLEN', key .. specs[k][1])) end
+    if kind == 'account' then
+      -- The newest other event at or before t; at most one of the two is this one.
+      local last = redis.call('ZREVRANGEBYSCORE', key, tArg, dayStart, 'WITHSCORES', 'LIMIT', 0, 2)
+      local since = -1
+      for j = 1, #last, 2 do
+        if since < 0 and sub(last[j], 1, find(last[j], US, 1, true) - 1) ~= txid then
+          since = t - tonumber(last[j + 1])
+        end
+      end
+      put(since)
+      put(st.c[4] - 1)
+      put(st.u[4] - new.micros)
+    end
+  else
+    if isNew then
+      -- A late event still enters the windows of L it falls in.
+      for w = 1, 4 do
+        if t > st.L - W[w] then move(key, specs, st, new, w, 1) end
+      end
+    end
+    scan(key, kind, specs, put)
+  end
+
+  if isNew then
+    -- Trimmed after reading, so that even a very late event counts itself. Events the state
+    -- still counts (only when the retention is shorter than a day) leave it as they go.
+    local cut = t - retention
+    if retention < W[4] then
+      local old = redis.call('ZRANGEBYSCORE', key, '-inf', cut, 'WITHSCORES')
+      for j = 1, #old, 2 do
+        local ts = tonumber(old[j + 1])
+        for w = 1, 4 do
+          if ts > st.L - W[w] then move(key, specs, st, fields(old[j]), w, -1) end
+        end
+      end
+    end
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', cut)
+    local size = redis.call('ZCARD', key)
+    if size > maxEvents then
+      local drop = redis.call('ZRANGE', key, 0, size - maxEvents - 1, 'WITHSCORES')
+      for j = 1, #drop, 2 do
+        local ts = tonumber(drop[j + 1])
+        for w = 1, 4 do
+          if ts > st.L - W[w] then move(key, specs, st, fields(drop[j]), w, -1) end
+        end
+      end
+      redis.call('ZREMRANGEBYRANK', key, 0, size - maxEvents - 1)
+    end
+    redis.call('HSET', key .. '|w', 'L', st.L, 'c1', st.c[1], 'u1', st.u[1], 'c2', st.c[2],
+      'u2', st.u[2], 'c3', st.c[3], 'u3', st.u[3], 'c4', st.c[4], 'u4', st.u[4])
+    redis.call('PEXPIRE', key, ttl)
+    redis.call('PEXPIRE', key .. '|w', ttl)
+    for k = 1, #specs do redis.call('PEXPIRE', key .. specs[k][1], ttl) end
   end
 end
 
