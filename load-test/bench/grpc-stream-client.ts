@@ -16,13 +16,9 @@ import type { ProtoScoreStreamResponse, ProtoTransaction } from '../../src/api/g
 import { transactionToProto } from '../../src/api/grpc/messages.js';
 import { RISK_SERVICE_NAME, loadServicePackage } from '../../src/api/grpc/proto.js';
 import { createTxGenerator } from '../generator.js';
+import type { LoadResult } from './http-load.js';
 
-export interface StreamLoadResult {
-  requests: number;
-  throughput: number;
-  p50Ms: number;
-  p99Ms: number;
-  p999Ms: number;
+export interface StreamLoadResult extends Omit<LoadResult, 'non2xx'> {
   /** Error items, answers that match no request, requests never answered, failed streams. */
   errors: number;
   /** Answers scored in degraded mode (e.g. Redis too slow): counted, but not errors. */

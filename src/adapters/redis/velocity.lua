@@ -74,6 +74,20 @@ local function move(key, specs, st, f, w, delta)
   end
 end
 
+-- Events about to be removed leave every window of the state they are still in.
+local function forget(key, specs, st, rows)
+  for j = 1, #rows, 2 do
+    local ts = tonumber(rows[j + 1])
+    local f = nil
+    for w = 1, 4 do
+      if ts > st.L - W[w] then
+        f = f or fields(rows[j])
+        move(key, specs, st, f, w, -1)
+      end
+    end
+  end
+end
+
 local function loadState(key)
   local v = redis.call('HMGET', key .. '|w', 'L', 'c1', 'u1', 'c2', 'u2', 'c3', 'u3', 'c4', 'u4')
   if not v[1] then return nil end
@@ -212,24 +226,12 @@ for i = 2, #KEYS do
     -- still counts (only when the retention is shorter than a day) leave it as they go.
     local cut = t - retention
     if retention < W[4] then
-      local old = redis.call('ZRANGEBYSCORE', key, '-inf', cut, 'WITHSCORES')
-      for j = 1, #old, 2 do
-        local ts = tonumber(old[j + 1])
-        for w = 1, 4 do
-          if ts > st.L - W[w] then move(key, specs, st, fields(old[j]), w, -1) end
-        end
-      end
+      forget(key, specs, st, redis.call('ZRANGEBYSCORE', key, '-inf', cut, 'WITHSCORES'))
     end
     redis.call('ZREMRANGEBYSCORE', key, '-inf', cut)
     local size = redis.call('ZCARD', key)
     if size > maxEvents then
-      local drop = redis.call('ZRANGE', key, 0, size - maxEvents - 1, 'WITHSCORES')
-      for j = 1, #drop, 2 do
-        local ts = tonumber(drop[j + 1])
-        for w = 1, 4 do
-          if ts > st.L - W[w] then move(key, specs, st, fields(drop[j]), w, -1) end
-        end
-      end
+      forget(key, specs, st, redis.call('ZRANGE', key, 0, size - maxEvents - 1, 'WITHSCORES'))
       redis.call('ZREMRANGEBYRANK', key, 0, size - maxEvents - 1)
     end
     redis.call('HSET', key .. '|w', 'L', st.L, 'c1', st.c[1], 'u1', st.u[1], 'c2', st.c[2],
