@@ -15,12 +15,19 @@ after(async () => {
   redis.disconnect();
 });
 
-velocityStoreConformance('redis', (limits) => {
-  stores += 1;
-  return Promise.resolve(
-    createRedisVelocityStore({ redis, keyPrefix: `${filePrefix}${stores}:`, limits }),
-  );
-});
+for (const smallKeyEvents of [64, 1]) {
+  velocityStoreConformance(`redis (one read for keys up to ${smallKeyEvents} events)`, (limits) => {
+    stores += 1;
+    return Promise.resolve(
+      createRedisVelocityStore({
+        redis,
+        keyPrefix: `${filePrefix}${stores}:`,
+        limits,
+        smallKeyEvents,
+      }),
+    );
+  });
+}
 
 test('a key whose window state was lost is rebuilt from its events', async () => {
   stores += 1;

@@ -36,6 +36,11 @@ export interface RedisVelocityStoreOptions {
   /** Prepended to every key; lets several deployments or tests share one Redis. */
   keyPrefix?: string;
   limits?: Partial<VelocityLimits>;
+  /**
+   * Keys with up to this many events find the events leaving their windows in one read, larger
+   * keys in four narrower ones (default 64). Both give the same results; tests run both.
+   */
+  smallKeyEvents?: number;
 }
 
 /**
@@ -77,6 +82,7 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
         member,
         limits.retentionMs,
         limits.maxEventsPerKey,
+        opts.smallKeyEvents ?? 64,
         ...ents.map((x) => x.entity),
       );
       return decode(
