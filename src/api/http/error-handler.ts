@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ErrorCode, ErrorDetail } from '../../domain/errors.js';
-import { isRiskError } from '../../domain/errors.js';
+import { ERROR_CODES, isRiskError } from '../../domain/errors.js';
 import { describeValidation } from '../validation-details.js';
 
 /** The one place where error codes become HTTP statuses. */
@@ -22,7 +22,7 @@ export interface ErrorBody {
 }
 
 function body(code: ErrorCode, message: string, details?: readonly ErrorDetail[]): ErrorBody {
-  const retriable = code === 'RISK_ERR_UNAVAILABLE' || code === 'RISK_ERR_INTERNAL';
+  const { retriable } = ERROR_CODES[code];
   return { error: { code, message, retriable, ...(details && details.length > 0 && { details }) } };
 }
 

@@ -20,6 +20,7 @@ import { fromProtoValue, toProtoValue } from '../../../src/api/grpc/value.js';
 import type { ExplainedCondition } from '../../../src/domain/rules/compile.js';
 import type { Transaction } from '../../../src/domain/transaction.js';
 import { silentLogger } from '../../../src/pipeline/logger.js';
+import { SANCTIONED_KP } from '../../helpers/explain.js';
 import type { ScoreOptions, Scorer } from '../../../src/pipeline/score.js';
 import type { ScoreResponse } from '../../../src/pipeline/score-response.js';
 import type { GrpcTestServer, RequestMetadata } from '../../helpers/grpc.js';
@@ -377,20 +378,6 @@ describe('ScoreStream flow control and shutdown (scorer stubbed)', () => {
 });
 
 const EXPLAIN = { [EXPLAIN_METADATA_KEY]: 'true' };
-
-/** The explanation of the score-http test's KP transaction: REST answers exactly this. */
-const SANCTIONED_KP: ExplainedCondition = {
-  any: [
-    {
-      fact: 'location',
-      operator: 'in',
-      value: ['KP', 'IR', 'CU', 'SY'],
-      factValue: 'KP',
-      result: true,
-    },
-  ],
-  result: true,
-};
 
 /** The explanation REST would give: the fired rule as in `reasons`, with its conditions. */
 function explainedAs(r: ScoreResponse, conditions: ExplainedCondition) {

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '../../../src/app/build-app.js';
 import { buildTestApp, postScore } from '../../helpers/app.js';
+import { SANCTIONED_KP } from '../../helpers/explain.js';
 import { makeTx } from '../../helpers/tx.js';
 
 let app: App;
@@ -233,18 +234,7 @@ describe('explain', () => {
     const body = res.json<{ explanation: Array<{ rule: string; conditions: unknown }> }>();
     assert.equal(body.explanation.length, 1);
     assert.equal(body.explanation[0]?.rule, 'sanctioned-country');
-    assert.deepEqual(body.explanation[0]?.conditions, {
-      any: [
-        {
-          fact: 'location',
-          operator: 'in',
-          value: ['KP', 'IR', 'CU', 'SY'],
-          factValue: 'KP',
-          result: true,
-        },
-      ],
-      result: true,
-    });
+    assert.deepEqual(body.explanation[0]?.conditions, SANCTIONED_KP);
   });
 
   test('without the flag there is no explanation, and a bad flag is a 400', async () => {
