@@ -24,23 +24,10 @@ export interface ProtoAttributeValue {
   kind?: 'string_value' | 'number_value' | 'bool_value';
 }
 
-export interface ProtoTransaction {
-  transaction_id?: string;
-  timestamp?: string;
-  amount?: number;
-  currency?: string;
-  account_id?: string;
-  card_id?: string;
-  device_id?: string;
-  ip?: string;
-  merchant_id?: string;
-  merchant_category?: string;
-  channel?: string;
-  location?: string;
-  latitude?: number;
-  longitude?: number;
+/** The proto message: every field of Transaction, all optional (proto3), attributes typed. */
+export type ProtoTransaction = Partial<Omit<Transaction, 'attributes'>> & {
   attributes?: Record<string, ProtoAttributeValue>;
-}
+};
 
 export interface ProtoReason {
   rule?: string;
