@@ -356,9 +356,11 @@ EOF
 pg_bootstrap() {
   pg_psql -c "DO \$\$ BEGIN
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'risk') THEN
-        CREATE ROLE risk LOGIN PASSWORD 'risk';
+        CREATE ROLE risk LOGIN CREATEDB PASSWORD 'risk';
       END IF;
     END \$\$;" || die "postgres: could not create role risk"
+  # Tests create a throwaway database each, so that LISTEN/NOTIFY channels are isolated too.
+  pg_psql -qc 'ALTER ROLE risk CREATEDB' || die "postgres: could not grant CREATEDB to risk"
   if [[ "$(pg_psql -tAc "SELECT 1 FROM pg_database WHERE datname = 'risk'")" != 1 ]]; then
     log "postgres: creating database risk"
     pg_psql -c 'CREATE DATABASE risk OWNER risk' || die "postgres: could not create database risk"

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -7,7 +6,6 @@ import { createMemoryDecisionCache } from '../adapters/memory/memory-decision-ca
 import { createMemoryVelocityStore } from '../adapters/memory/memory-velocity-store.js';
 import { createRedisDecisionCache } from '../adapters/redis/redis-decision-cache.js';
 import { createRedisVelocityStore } from '../adapters/redis/redis-velocity-store.js';
-import { createFileRulesetSource } from '../adapters/file/file-ruleset-source.js';
 import type { GrpcServer } from '../api/grpc/server.js';
 import { createGrpcServer } from '../api/grpc/server.js';
 import type { ReadinessCheck } from '../api/readiness.js';
@@ -19,10 +17,12 @@ import { systemClock } from '../pipeline/clock.js';
 import type { Scorer } from '../pipeline/score.js';
 import { createScorer } from '../pipeline/score.js';
 import type { VelocityStore } from '../pipeline/velocity-store.js';
+import { RecentScored } from '../pipeline/recent-scored.js';
+import { createRulesAdmin } from '../pipeline/rules-admin.js';
 import type { Config } from './config.js';
 import { createMetrics, instrumentScorer } from './metrics.js';
-import { evaluatorFactory } from './rules-engine.js';
-import { PACKAGE_ROOT } from './paths.js';
+import { RULES_DIR_AUTHOR, setupRules } from './rules-setup.js';
+import { openStores } from './stores.js';
 import { SERVICE_VERSION } from './version.js';
 
 export interface App {
@@ -89,26 +89,36 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     () => velocity.close(),
     () => decisions.close(),
   );
-  for (const [name, value] of [
-    ['DATABASE_URL', config.DATABASE_URL],
-    ['KAFKA_BROKERS', config.KAFKA_BROKERS],
-  ] as const) {
-    if (value !== undefined) logger.warn(`${name} is set but this version does not use it yet`);
-  }
-
-  const rules = createFileRulesetSource(
-    config.RULES_DIR ?? join(PACKAGE_ROOT, 'rules'),
-    evaluatorFactory(config.RULES_ENGINE),
-  );
-  const active = rules.current();
-  logger.info(
-    { version: active.version, rules: active.ruleCount, engine: config.RULES_ENGINE },
-    'ruleset loaded',
-  );
-  closers.push(() => rules.close());
+  if (config.KAFKA_BROKERS !== undefined)
+    logger.warn('KAFKA_BROKERS is set but this version does not use it yet');
 
   // One registry, one count: both front doors get the same instrumented scorer.
   const metrics = createMetrics();
+  const stores = await openStores(config, logger);
+  closers.push(() => stores.close());
+  if (stores.db !== null) {
+    const db = stores.db;
+    checks.push({
+      name: stores.mode === 'postgres' ? 'postgres' : 'embedded-db',
+      check: () => db.ping(),
+    });
+  }
+  let rulesSetup;
+  try {
+    rulesSetup = await setupRules(config, stores.rulesets, stores.mode, logger, metrics);
+  } catch (err) {
+    // Nothing is serving yet: release what was opened, then fail the start.
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    throw err;
+  }
+  const rules = rulesSetup.live;
+  closers.push(() => rules.close());
+
+  const thresholds = {
+    review: config.DECISION_REVIEW_THRESHOLD,
+    decline: config.DECISION_DECLINE_THRESHOLD,
+  };
+  const recent = new RecentScored(config.BACKTEST_RECENT_TRANSACTIONS);
   const score = instrumentScorer(
     createScorer({
       velocity,
@@ -116,13 +126,28 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       rules,
       clock: opts.clock ?? systemClock,
       logger,
-      thresholds: {
-        review: config.DECISION_REVIEW_THRESHOLD,
-        decline: config.DECISION_DECLINE_THRESHOLD,
-      },
+      thresholds,
+      recent,
     }),
     metrics,
   );
+  const rulesAdmin = createRulesAdmin({
+    store: stores.rulesets,
+    live: rules,
+    recent,
+    newVelocityStore: () => createMemoryVelocityStore({ limits }),
+    thresholds,
+  });
+  const watcher = rulesSetup.startWatching(async (next) => {
+    const { active, changed } = await rulesAdmin.publish({
+      rules: next,
+      author: RULES_DIR_AUTHOR,
+      comment: `${rulesSetup.dir} edited`,
+      source: 'rules-dir',
+    });
+    if (changed) logger.info({ version: active.version }, 'rules directory edited: published');
+  });
+  if (watcher !== undefined) closers.push(() => Promise.resolve(watcher.close()));
 
   let draining = false;
   const http = await buildHttpServer({
@@ -132,6 +157,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     checks,
     draining: () => draining,
     version: SERVICE_VERSION,
+    rulesAdmin,
+    adminToken: config.ADMIN_TOKEN,
   });
   const grpc = createGrpcServer({ score, logger, checks, draining: () => draining });
 

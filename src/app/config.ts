@@ -46,6 +46,17 @@ const schema = z
     VELOCITY_ALLOWED_LATENESS_SECONDS: z.coerce.number().int().min(0).default(3600),
     VELOCITY_MAX_EVENTS_PER_KEY: z.coerce.number().int().min(1).default(10_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    /**
+     * Without DATABASE_URL: `pglite` keeps rules (and windows) in PostgreSQL embedded in the
+     * process, under DATA_DIR; `memory` keeps them in memory only (lost at exit).
+     */
+    EMBEDDED_STORE: z.enum(['pglite', 'memory']).default('pglite'),
+    /** Embedded mode's data: the PGlite database and the local flag outbox. */
+    DATA_DIR: z.string().min(1).default('.risk-data'),
+    /** The safety net behind LISTEN/NOTIFY: how often each replica checks the active version. */
+    RULES_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** Scored transactions kept (with their features) for backtests; 0 keeps none. */
+    BACKTEST_RECENT_TRANSACTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   })
   .refine((c) => c.DECISION_REVIEW_THRESHOLD <= c.DECISION_DECLINE_THRESHOLD, {
     path: ['DECISION_REVIEW_THRESHOLD'],

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isRiskError } from '../domain/errors.js';
 import type { ScoreResponse } from '../pipeline/score-response.js';
 import type { Scorer } from '../pipeline/score.js';
@@ -7,6 +7,8 @@ export interface ServiceMetrics {
   registry: Registry;
   observeScore(response: ScoreResponse, seconds: number, replayed: boolean): void;
   observeError(code: string): void;
+  /** The ruleset version now evaluating (after every swap). */
+  observeRuleset(version: string, rules: number): void;
 }
 
 /**
@@ -35,8 +37,8 @@ export function createMetrics(): ServiceMetrics {
   });
   const fired = new Counter({
     name: 'risk_rule_fired_total',
-    help: 'Rules fired, by rule name',
-    labelNames: ['rule'] as const,
+    help: 'Rules fired, by rule name; shadow="true" for shadow rules (never counted in decisions)',
+    labelNames: ['rule', 'shadow'] as const,
     registers: [registry],
   });
   const duration = new Histogram({
@@ -51,8 +53,24 @@ export function createMetrics(): ServiceMetrics {
     labelNames: ['code'] as const,
     registers: [registry],
   });
+  const rulesetInfo = new Gauge({
+    name: 'risk_ruleset_info',
+    help: 'The ruleset version being evaluated (value 1), with its rule count',
+    labelNames: ['version', 'rules'] as const,
+    registers: [registry],
+  });
+  const rulesetSwaps = new Counter({
+    name: 'risk_ruleset_swaps_total',
+    help: 'Ruleset versions swapped in (published, rolled back, or loaded at start)',
+    registers: [registry],
+  });
   return {
     registry,
+    observeRuleset(version, rules) {
+      rulesetInfo.reset();
+      rulesetInfo.set({ version, rules: String(rules) }, 1);
+      rulesetSwaps.inc();
+    },
     observeScore(response, seconds, replayed) {
       if (replayed) {
         replays.inc();
@@ -60,7 +78,8 @@ export function createMetrics(): ServiceMetrics {
       }
       duration.observe(seconds);
       decisions.inc({ decision: response.decision });
-      for (const r of response.reasons) fired.inc({ rule: r.rule });
+      for (const r of response.reasons) fired.inc({ rule: r.rule, shadow: 'false' });
+      for (const r of response.shadow_reasons ?? []) fired.inc({ rule: r.rule, shadow: 'true' });
       for (const r of response.degraded_reasons ?? []) degraded.inc({ reason: r });
     },
     observeError(code) {

@@ -1,4 +1,4 @@
-import type { EvaluatorFactory } from '../adapters/file/file-ruleset-source.js';
+import type { EvaluatorFactory } from '../pipeline/ruleset-source.js';
 import { compileRuleset } from '../domain/rules/compile.js';
 import { createJreEvaluator } from '../domain/rules/jre-evaluator.js';
 import type { Config } from './config.js';

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   RISK_ERR_UNSUPPORTED_MEDIA_TYPE: { retriable: false },
   RISK_ERR_PAYLOAD_TOO_LARGE: { retriable: false },
   RISK_ERR_IDEMPOTENCY_CONFLICT: { retriable: false },
+  /** The resource changed since the caller read it (e.g. the active ruleset version). */
+  RISK_ERR_CONFLICT: { retriable: false },
   RISK_ERR_UNAUTHORIZED: { retriable: false },
   RISK_ERR_FORBIDDEN: { retriable: false },
   RISK_ERR_NOT_FOUND: { retriable: false },
@@ -18,8 +20,10 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export interface ErrorDetail {
-  /** Where the problem is, e.g. `/amount` or a rule name. */
+  /** Where the problem is, as a JSON pointer into the request, e.g. `/amount`. */
   field?: string;
+  /** The rule concerned, for ruleset problems. */
+  rule?: string;
   message: string;
 }
 

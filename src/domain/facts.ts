@@ -1,6 +1,10 @@
 import type { VelocityFeatures } from './features.js';
+import { WINDOW_FEATURES } from './features.js';
 import type { Facts } from './rules/types.js';
+import type { RulesetPolicy } from './rules/validate.js';
+import { DEFAULT_LIMITS } from './rules/validate.js';
 import type { Transaction } from './transaction.js';
+import { transactionSchema } from './transaction.js';
 
 /**
  * The facts a rule can name (DESIGN.md §4.3): every transaction field by name, each attribute as
@@ -26,3 +30,39 @@ export function buildFacts(
   }
   return facts;
 }
+
+/** The features besides `E.count_W` / `E.amount_W` (DESIGN.md §4.2). */
+export const ACCOUNT_AND_SHARED_FEATURES = [
+  'account.distinct_merchants_1h',
+  'account.distinct_countries_24h',
+  'account.distinct_devices_24h',
+  'account.seconds_since_last',
+  'account.avg_amount_24h',
+  'ip.distinct_accounts_1h',
+  'device.distinct_accounts_24h',
+] as const;
+
+const KNOWN_FACTS: ReadonlySet<string> = new Set([
+  ...Object.keys(transactionSchema.properties),
+  ...Object.values(WINDOW_FEATURES).flat(),
+  ...ACCOUNT_AND_SHARED_FEATURES,
+  'amount_to_avg_24h',
+  'anomaly_score',
+]);
+
+/** Whether a rule may name `fact`: a fact buildFacts provides, or any `attributes.<key>`. */
+export function isKnownFact(fact: string): boolean {
+  return KNOWN_FACTS.has(fact) || (fact.startsWith('attributes.') && fact.length > 11);
+}
+
+/** Every fact name a rule may use (attributes as the pattern `attributes.<key>`). */
+export function knownFactNames(): string[] {
+  return [...KNOWN_FACTS, 'attributes.<key>'];
+}
+
+/** The service's rules: known facts only, an effect on every rule, size limits. */
+export const RULESET_POLICY: RulesetPolicy = {
+  isKnownFact,
+  requireEffect: true,
+  limits: DEFAULT_LIMITS,
+};

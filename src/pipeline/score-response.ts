@@ -9,6 +9,8 @@ export interface ScoreResponse {
   risk_score: number;
   risk_flag: boolean;
   reasons: FiredRule[];
+  /** Shadow rules that fired (only when some did): watched, never counted in the decision. */
+  shadow_reasons?: FiredRule[];
   anomaly_score: number | null;
   features: VelocityFeatures;
   ruleset_version: string;

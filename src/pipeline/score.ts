@@ -5,12 +5,14 @@ import { decide } from '../domain/decision.js';
 import { RiskError } from '../domain/errors.js';
 import { buildFacts } from '../domain/facts.js';
 import type { VelocityFeatures } from '../domain/features.js';
+import { partitionShadow } from '../domain/rules/fired.js';
 import type { FiredRule } from '../domain/rules/types.js';
 import type { Transaction } from '../domain/transaction.js';
 import { eventTimeMs } from '../domain/transaction.js';
 import type { Clock } from './clock.js';
 import type { DecisionCache, StoredDecision } from './decision-cache.js';
 import type { Logger } from './logger.js';
+import type { RecentScored } from './recent-scored.js';
 import type { RulesetSource } from './ruleset-source.js';
 import type { DegradedReason, ScoreResponse } from './score-response.js';
 import type { VelocityStore } from './velocity-store.js';
@@ -31,6 +33,8 @@ export interface ScorerOptions {
   clock: Clock;
   logger: Logger;
   thresholds: DecisionThresholds;
+  /** Keeps what each scored transaction's rules saw, for backtests. */
+  recent?: RecentScored;
 }
 
 export interface ScoreOptions {
@@ -93,8 +97,9 @@ export function createScorer(opts: ScorerOptions): Scorer {
     const anomalyScore = null;
     const facts = buildFacts(tx, features, anomalyScore);
     const evaluated = ruleset.evaluate(facts);
-    const reasons: readonly FiredRule[] =
-      evaluated instanceof Promise ? await evaluated : evaluated;
+    const fired: readonly FiredRule[] = evaluated instanceof Promise ? await evaluated : evaluated;
+    // Shadow rules are reported apart and never count towards the score or the decision.
+    const { acting: reasons, shadow } = partitionShadow(fired);
     const { decision, risk_score } = decide(reasons, thresholds);
 
     const response: ScoreResponse = {
@@ -110,7 +115,9 @@ export function createScorer(opts: ScorerOptions): Scorer {
       degraded: degraded.length > 0,
       evaluated_at: new Date(now).toISOString(),
     };
+    if (shadow.length > 0) response.shadow_reasons = shadow;
     if (degraded.length > 0) response.degraded_reasons = degraded;
+    opts.recent?.add({ transaction: tx, features, anomaly_score: anomalyScore });
 
     const explanation = options?.explain === true ? ruleset.explain?.(facts) : undefined;
     const answer = (r: ScoreResponse): ScoreOutcome => ({

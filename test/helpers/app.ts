@@ -2,9 +2,13 @@ import type { App } from '../../src/app/build-app.js';
 import { buildApp } from '../../src/app/build-app.js';
 import { loadConfig } from '../../src/app/config.js';
 
-/** Builds the app as main.ts would, from an environment, without listening. */
+/**
+ * Builds the app as main.ts would, from an environment, without listening. Rule versions are
+ * kept in memory unless the test says otherwise (embedded PGlite takes seconds to start; its
+ * own tests use it).
+ */
 export async function buildTestApp(env: Record<string, string> = {}): Promise<App> {
-  return buildApp(loadConfig({ LOG_LEVEL: 'silent', ...env }));
+  return buildApp(loadConfig({ LOG_LEVEL: 'silent', EMBEDDED_STORE: 'memory', ...env }));
 }
 
 /** POST /v1/score through fastify's inject(). */

@@ -1,16 +1,18 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import type { ErrorDetail } from '../../domain/errors.js';
 import { RiskError } from '../../domain/errors.js';
-import type { RiskRule, RuleEvaluator } from '../../domain/rules/types.js';
+import { RULESET_POLICY } from '../../domain/facts.js';
+import { rulesetHash } from '../../domain/rules/hash.js';
+import type { RiskRule } from '../../domain/rules/types.js';
 import { validateRuleset } from '../../domain/rules/validate.js';
-import type { RulesetSource } from '../../pipeline/ruleset-source.js';
-
-export type EvaluatorFactory = (rules: readonly RiskRule[], version: string) => RuleEvaluator;
+import type { Logger } from '../../pipeline/logger.js';
 
 /**
  * Reads a ruleset directory: every `*.json` file, in name order, holds one rule or an array of
- * rules. The version is a digest of the rules, so the same files always give the same version.
+ * rules, checked with the service's policy (known facts, an effect per rule, size limits). The
+ * version is the content hash, so the same rules always give the same version.
  */
 export function loadRulesDir(dir: string): { rules: RiskRule[]; version: string } {
   let files: string[];
@@ -40,29 +42,78 @@ export function loadRulesDir(dir: string): { rules: RiskRule[]; version: string 
       origin.push(f);
     }
   }
-  const checked = validateRuleset(raw);
+  const checked = validateRuleset(raw, RULESET_POLICY);
   if (!checked.ok) {
-    const details = checked.errors.map((e) => ({
-      field: `${origin[e.index] ?? dir}${e.rule ? ` (${e.rule})` : ''}`,
+    const details: ErrorDetail[] = checked.errors.map((e) => ({
+      field: e.index < 0 ? dir : (origin[e.index] ?? dir),
+      ...(e.rule !== undefined && { rule: e.rule }),
       message: e.message,
     }));
     const first = details[0];
     throw new RiskError(
       'RISK_ERR_VALIDATION',
-      `invalid ruleset in ${dir}: ${first ? `${first.field}: ${first.message}` : ''}`,
+      `invalid ruleset in ${dir}: ${first ? `${first.field}${first.rule ? ` (${first.rule})` : ''}: ${first.message}` : ''}`,
       details,
     );
   }
-  const version = `sha256:${createHash('sha256').update(JSON.stringify(checked.rules)).digest('hex').slice(0, 12)}`;
-  return { rules: checked.rules, version };
+  return { rules: checked.rules, version: rulesetHash(checked.rules) };
 }
 
-/** A fixed ruleset from a directory, loaded once at start. */
-export function createFileRulesetSource(
+export interface RulesDirWatcher {
+  close(): void;
+}
+
+/**
+ * Calls `onRules` with the directory's rules after every change (debounced), in embedded mode:
+ * an analyst edits a file and the service publishes it. A change that leaves the directory
+ * invalid is logged with every problem and ignored.
+ */
+export function watchRulesDir(
   dir: string,
-  makeEvaluator: EvaluatorFactory,
-): RulesetSource {
-  const { rules, version } = loadRulesDir(dir);
-  const evaluator = makeEvaluator(rules, version);
-  return { current: () => evaluator, close: () => Promise.resolve() };
+  logger: Logger,
+  onRules: (loaded: { rules: RiskRule[]; version: string }) => Promise<void>,
+  debounceMs = 250,
+): RulesDirWatcher {
+  const log = logger.child({ component: 'rules-dir', dir });
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const reload = (): void => {
+    running = running.then(async () => {
+      let loaded;
+      try {
+        loaded = loadRulesDir(dir);
+      } catch (err) {
+        const details = err instanceof RiskError ? err.details : undefined;
+        log.error(
+          { problems: details, err: err instanceof Error ? err.message : String(err) },
+          'rules directory changed but is invalid: ignored, the active ruleset is unchanged',
+        );
+        return;
+      }
+      try {
+        await onRules(loaded);
+      } catch (err) {
+        log.error({ err }, 'publishing the rules directory failed');
+      }
+    });
+  };
+
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dir, { persistent: false }, () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(reload, debounceMs);
+      timer.unref();
+    });
+    watcher.on('error', (err) => log.warn({ err }, 'watching the rules directory failed'));
+  } catch (err) {
+    log.warn({ err }, 'cannot watch the rules directory: file edits will not reload');
+  }
+  return {
+    close() {
+      if (timer !== undefined) clearTimeout(timer);
+      watcher?.close();
+    },
+  };
 }

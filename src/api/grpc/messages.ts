@@ -34,6 +34,7 @@ export interface ProtoReason {
   score?: number;
   action?: string;
   description?: string;
+  shadow?: boolean;
 }
 
 export interface ProtoExplainedRule extends ProtoReason {
@@ -58,6 +59,7 @@ export interface ProtoScoreResponse {
   degraded_reasons?: string[];
   evaluated_at?: string;
   explanation?: ProtoExplainedRule[];
+  shadow_reasons?: ProtoReason[];
 }
 
 export interface ProtoErrorDetail {
@@ -173,6 +175,7 @@ function reasonToProto(f: FiredRule): ProtoReason {
   const reason: ProtoReason = { rule: f.rule, score: f.score };
   if (f.action !== undefined) reason.action = f.action;
   if (f.description !== undefined) reason.description = f.description;
+  if (f.shadow === true) reason.shadow = true;
   return reason;
 }
 
@@ -199,6 +202,7 @@ export function scoreResponseToProto(r: ScoreResponse): ProtoScoreResponse {
   if (r.anomaly_score !== null) out.anomaly_score = r.anomaly_score;
   if (r.model_version !== null) out.model_version = r.model_version;
   if (r.degraded_reasons !== undefined) out.degraded_reasons = [...r.degraded_reasons];
+  if (r.shadow_reasons !== undefined) out.shadow_reasons = r.shadow_reasons.map(reasonToProto);
   if (r.explanation !== undefined) {
     out.explanation = r.explanation.map((e) => ({
       ...reasonToProto(e),
@@ -242,6 +246,7 @@ function reasonFromProto(r: ProtoReason): FiredRule {
   const fired: FiredRule = { rule: r.rule ?? '', score: r.score ?? 0 };
   if (r.action !== undefined) fired.action = asAction(r.action, 'reason action');
   if (r.description !== undefined) fired.description = r.description;
+  if (r.shadow === true) fired.shadow = true;
   return fired;
 }
 
@@ -281,6 +286,9 @@ export function scoreResponseFromProto(
     degraded: p.degraded ?? false,
     evaluated_at: p.evaluated_at ?? '',
   };
+  if (p.shadow_reasons !== undefined && p.shadow_reasons.length > 0) {
+    out.shadow_reasons = p.shadow_reasons.map(reasonFromProto);
+  }
   if (p.degraded_reasons !== undefined && p.degraded_reasons.length > 0) {
     out.degraded_reasons = p.degraded_reasons as DegradedReason[];
   }

@@ -11,6 +11,7 @@ const reason = {
     score: { type: 'number' },
     action: { type: 'string', enum: ['approve', 'review', 'decline'] },
     description: { type: 'string' },
+    shadow: { type: 'boolean' },
   },
 } as const;
 
@@ -36,6 +37,7 @@ export const scoreResponseSchema = {
     risk_score: { type: 'integer', minimum: 0, maximum: 100 },
     risk_flag: { type: 'boolean' },
     reasons: { type: 'array', items: reason },
+    shadow_reasons: { type: 'array', items: reason },
     anomaly_score: { type: ['number', 'null'] },
     features: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
     ruleset_version: { type: 'string' },

@@ -9,6 +9,8 @@ import { installErrorHandling } from './error-handler.js';
 import type { ReadinessCheck } from '../readiness.js';
 import { healthRoutes } from './health-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
+import type { RulesAdmin } from '../../pipeline/rules-admin.js';
+import { rulesRoutes } from './rules-routes.js';
 import { scoreRoutes } from './score-routes.js';
 
 export interface HttpServerOptions {
@@ -19,6 +21,8 @@ export interface HttpServerOptions {
   checks: readonly ReadinessCheck[];
   draining: () => boolean;
   version: string;
+  rulesAdmin: RulesAdmin;
+  adminToken: string | undefined;
 }
 
 /** The REST front door, built but not listening: main.ts listens, tests use `inject()`. */
@@ -54,5 +58,6 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(scoreRoutes, { score: opts.score });
   await app.register(healthRoutes, { checks: opts.checks, draining: opts.draining });
   await app.register(metricsRoutes, { registry: opts.registry });
+  await app.register(rulesRoutes, { admin: opts.rulesAdmin, adminToken: opts.adminToken });
   return app;
 }

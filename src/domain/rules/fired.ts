@@ -9,6 +9,7 @@ export function toFired(
   const fired: FiredRule = { rule, score: typeof p.score === 'number' ? p.score : 0 };
   if (p.action !== undefined) fired.action = p.action;
   if (p.description !== undefined) fired.description = p.description;
+  if (p.shadow === true) fired.shadow = true;
   return fired;
 }
 
@@ -27,4 +28,17 @@ export function orderFired(
         b.priority - a.priority || (position.get(a.rule) ?? 0) - (position.get(b.rule) ?? 0),
     )
     .map(({ priority: _priority, ...rest }) => rest);
+}
+
+/** Splits fired rules into those that act on the decision and shadow rules (reported only). */
+export function partitionShadow(fired: readonly FiredRule[]): {
+  acting: readonly FiredRule[];
+  shadow: FiredRule[];
+} {
+  // The common case, no shadow hit, allocates nothing.
+  if (!fired.some((f) => f.shadow === true)) return { acting: fired, shadow: [] };
+  return {
+    acting: fired.filter((f) => f.shadow !== true),
+    shadow: fired.filter((f) => f.shadow === true),
+  };
 }

@@ -11,6 +11,8 @@ export interface RiskEventParams {
   score?: number;
   action?: RuleAction;
   description?: string;
+  /** A shadow rule is evaluated and counted but never changes the score or the decision. */
+  shadow?: boolean;
 }
 
 export interface RiskEvent {
@@ -64,6 +66,8 @@ export interface FiredRule {
   score: number;
   action?: RuleAction;
   description?: string;
+  /** Present (true) on a shadow rule's hit: reported apart, never counted in the decision. */
+  shadow?: true;
 }
 
 /**

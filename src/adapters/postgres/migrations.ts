@@ -1,0 +1,79 @@
+import type { Database } from './database.js';
+
+export interface Migration {
+  /** Applied in increasing order; never renumber or edit one that has shipped. */
+  id: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The schema, as the list of steps that build it. Each runs once per database, in its own
+ * transaction with the migration record, so a failed step leaves nothing half-applied.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'rulesets',
+    sql: `
+      CREATE TABLE ruleset_versions (
+        version      integer PRIMARY KEY,
+        rules        json NOT NULL,  -- json, not jsonb: kept exactly as published
+        rule_count   integer NOT NULL,
+        content_hash text NOT NULL,
+        author       text NOT NULL,
+        comment      text NOT NULL DEFAULT '',
+        source       text NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now()
+      );
+      -- One row: which version every replica evaluates. Versions themselves never change.
+      CREATE TABLE ruleset_active (
+        singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        version    integer NOT NULL REFERENCES ruleset_versions (version),
+        changed_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE ruleset_audit (
+        id           bigserial PRIMARY KEY,
+        action       text NOT NULL CHECK (action IN ('seed', 'publish', 'rollback')),
+        version      integer NOT NULL REFERENCES ruleset_versions (version),
+        from_version integer REFERENCES ruleset_versions (version),
+        actor        text NOT NULL,
+        comment      text NOT NULL DEFAULT '',
+        at           timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
+
+/** Any constant works; it only has to be the same for every replica of this service. */
+const MIGRATION_LOCK_KEY = 0x7269736b; // "risk"
+
+/**
+ * Brings the schema up to date. Replicas starting together serialise on an advisory lock, so
+ * each step runs exactly once. Returns the ids applied by this call.
+ */
+export async function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.exec(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        id         integer PRIMARY KEY,
+        name       text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    const done = new Set(
+      (await tx.query<{ id: number }>('SELECT id FROM schema_migrations')).map((r) => r.id),
+    );
+    const applied: number[] = [];
+    for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+      if (done.has(m.id)) continue;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
+      applied.push(m.id);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,200 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { RiskError } from '../../domain/errors.js';
+import type { Transaction } from '../../domain/transaction.js';
+import { transactionSchema } from '../../domain/transaction.js';
+import type { RulesAdmin } from '../../pipeline/rules-admin.js';
+
+export interface RulesRoutesOptions {
+  admin: RulesAdmin;
+  /** Unset: the administration API is disabled (every call 403). */
+  adminToken: string | undefined;
+}
+
+/** Bodies with a whole ruleset, or a backtest's transactions, are larger than a transaction. */
+const RULES_BODY_LIMIT = 1024 * 1024;
+const BACKTEST_BODY_LIMIT = 8 * 1024 * 1024;
+export const MAX_BACKTEST_TRANSACTIONS = 10_000;
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Bearer-token check in constant time (comparing digests keeps lengths equal). */
+function authorize(req: FastifyRequest, token: string | undefined): void {
+  if (token === undefined)
+    throw new RiskError(
+      'RISK_ERR_FORBIDDEN',
+      'the rules administration API is disabled: set ADMIN_TOKEN to enable it',
+    );
+  const header = req.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (match === null)
+    throw new RiskError(
+      'RISK_ERR_UNAUTHORIZED',
+      'missing bearer token: send "Authorization: Bearer <ADMIN_TOKEN>"',
+    );
+  if (!timingSafeEqual(digest(match[1] ?? ''), digest(token)))
+    throw new RiskError('RISK_ERR_FORBIDDEN', 'the bearer token is not valid for this service');
+}
+
+const rulesArray = { type: 'array', description: 'json-rules-engine rules (DESIGN.md §4.3)' };
+const actor = { type: 'string', minLength: 1, maxLength: 128 };
+const comment = { type: 'string', maxLength: 2000 };
+const { $id: _txId, ...transactionItem } = transactionSchema;
+
+const versionParams = {
+  type: 'object',
+  required: ['version'],
+  properties: { version: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' } },
+} as const;
+
+const limitQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' } },
+} as const;
+
+const limitOf = (q: { limit?: string }): number => Math.min(1000, Number(q.limit ?? 100));
+
+/**
+ * The rules administration API (DESIGN.md §4.6), behind the bearer token ADMIN_TOKEN: 401
+ * without a token, 403 with a wrong one. Scoring needs no token.
+ */
+export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) => {
+  const { admin } = opts;
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      authorize(req, opts.adminToken);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
+
+  app.get('/v1/rules', { schema: { tags: ['rules'] } }, () => admin.active());
+
+  app.post<{ Body: { rules: unknown } }>(
+    '/v1/rules/validate',
+    {
+      bodyLimit: RULES_BODY_LIMIT,
+      schema: {
+        tags: ['rules'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rules'],
+          properties: { rules: rulesArray },
+        },
+      },
+    },
+    (req) => admin.validate(req.body.rules),
+  );
+
+  app.put<{
+    Body: { rules: unknown; author: string; comment?: string; expected_active_version?: number };
+  }>(
+    '/v1/rules',
+    {
+      bodyLimit: RULES_BODY_LIMIT,
+      schema: {
+        tags: ['rules'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rules', 'author'],
+          properties: {
+            rules: rulesArray,
+            author: actor,
+            comment,
+            expected_active_version: { type: 'integer', minimum: 1 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { active, changed } = await admin.publish({
+        rules: req.body.rules,
+        author: req.body.author,
+        comment: req.body.comment ?? '',
+        ...(req.body.expected_active_version !== undefined && {
+          expectedActive: req.body.expected_active_version,
+        }),
+      });
+      const { rules: _rules, ...summary } = active;
+      return reply.status(changed ? 201 : 200).send({ changed, ...summary });
+    },
+  );
+
+  app.get<{ Querystring: { limit?: string } }>(
+    '/v1/rules/versions',
+    { schema: { tags: ['rules'], querystring: limitQuery } },
+    async (req) => ({ versions: await admin.versions(limitOf(req.query)) }),
+  );
+
+  app.get<{ Params: { version: string } }>(
+    '/v1/rules/versions/:version',
+    { schema: { tags: ['rules'], params: versionParams } },
+    (req) => admin.version(Number(req.params.version)),
+  );
+
+  app.get<{ Querystring: { limit?: string } }>(
+    '/v1/rules/audit',
+    { schema: { tags: ['rules'], querystring: limitQuery } },
+    async (req) => ({ audit: await admin.audit(limitOf(req.query)) }),
+  );
+
+  app.post<{ Body: { version?: number; author: string; comment?: string } }>(
+    '/v1/rules/rollback',
+    {
+      schema: {
+        tags: ['rules'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['author'],
+          properties: { version: { type: 'integer', minimum: 1 }, author: actor, comment },
+        },
+      },
+    },
+    async (req) => {
+      const { active, from } = await admin.rollback({
+        ...(req.body.version !== undefined && { to: req.body.version }),
+        actor: req.body.author,
+        comment: req.body.comment ?? '',
+      });
+      const { rules: _rules, ...summary } = active;
+      return { from_version: from, ...summary };
+    },
+  );
+
+  app.post<{ Body: { rules: unknown; transactions?: Transaction[]; recent?: number } }>(
+    '/v1/rules/backtest',
+    {
+      bodyLimit: BACKTEST_BODY_LIMIT,
+      schema: {
+        tags: ['rules'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rules'],
+          properties: {
+            rules: rulesArray,
+            transactions: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_BACKTEST_TRANSACTIONS,
+              items: transactionItem,
+            },
+            recent: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+          },
+        },
+      },
+    },
+    (req) =>
+      admin.backtest({
+        rules: req.body.rules,
+        ...(req.body.transactions !== undefined && { transactions: req.body.transactions }),
+        ...(req.body.recent !== undefined && { recent: req.body.recent }),
+      }),
+  );
+  return Promise.resolve();
+};

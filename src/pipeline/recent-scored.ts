@@ -1,0 +1,46 @@
+import type { VelocityFeatures } from '../domain/features.js';
+import type { Transaction } from '../domain/transaction.js';
+
+/** A scored transaction as kept for backtests: what the rules saw. */
+export interface ScoredSample {
+  transaction: Transaction;
+  features: VelocityFeatures;
+  anomaly_score: number | null;
+}
+
+/**
+ * The most recent scored transactions of this replica, with their features, for backtests
+ * (`POST /v1/rules/backtest` without transactions). A fixed-size ring: memory stays bounded
+ * (about 2–3 KB an entry; 10,000 entries ≈ 25 MB).
+ */
+export class RecentScored {
+  private readonly ring: Array<ScoredSample | undefined>;
+  private next = 0;
+  private size = 0;
+
+  constructor(readonly capacity: number) {
+    this.ring = new Array<ScoredSample | undefined>(capacity);
+  }
+
+  add(sample: ScoredSample): void {
+    if (this.capacity === 0) return;
+    this.ring[this.next] = sample;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.size < this.capacity) this.size += 1;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** The newest `n` (all by default), oldest first. */
+  latest(n = this.size): ScoredSample[] {
+    const count = Math.min(n, this.size);
+    const out: ScoredSample[] = [];
+    for (let i = count; i > 0; i--) {
+      const s = this.ring[(this.next - i + this.capacity) % this.capacity];
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+}

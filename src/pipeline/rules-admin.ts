@@ -1,0 +1,193 @@
+import type { DecisionThresholds } from '../domain/decision.js';
+import type { ErrorDetail } from '../domain/errors.js';
+import { RiskError } from '../domain/errors.js';
+import { RULESET_POLICY, buildFacts } from '../domain/facts.js';
+import type { BacktestReport, BacktestSample } from '../domain/rules/backtest.js';
+import { backtest } from '../domain/rules/backtest.js';
+import { compileRuleset } from '../domain/rules/compile.js';
+import { rulesetHash } from '../domain/rules/hash.js';
+import type { RiskRule } from '../domain/rules/types.js';
+import type { RuleError } from '../domain/rules/validate.js';
+import { validateRuleset } from '../domain/rules/validate.js';
+import type { Transaction } from '../domain/transaction.js';
+import { eventTimeMs } from '../domain/transaction.js';
+import type { LiveRuleset } from './live-ruleset.js';
+import type { RecentScored, ScoredSample } from './recent-scored.js';
+import type {
+  PublishResult,
+  RulesetAuditEntry,
+  RulesetOrigin,
+  RulesetStore,
+  RulesetVersion,
+  RulesetVersionSummary,
+} from './ruleset-store.js';
+import type { VelocityStore } from './velocity-store.js';
+
+/** `conditions.all[0].fact` → `/conditions/all/0/fact` (a JSON pointer suffix). */
+function pointer(path: string): string {
+  if (path === '') return '';
+  return `/${path
+    .replaceAll(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .join('/')}`;
+}
+
+/** Ruleset problems as error details: a JSON pointer into the request body and the rule name. */
+export function ruleErrorDetails(errors: readonly RuleError[], base: string): ErrorDetail[] {
+  return errors.map((e) => ({
+    field: e.index < 0 ? base : `${base}/${e.index}${pointer(e.path)}`,
+    ...(e.rule !== undefined && { rule: e.rule }),
+    message: e.message,
+  }));
+}
+
+/** Validates a submitted ruleset with the service's policy; throws a 400 listing every problem. */
+export function checkRuleset(input: unknown, base = '/rules'): RiskRule[] {
+  const res = validateRuleset(input, RULESET_POLICY);
+  if (res.ok) return res.rules;
+  const details = ruleErrorDetails(res.errors, base);
+  throw new RiskError(
+    'RISK_ERR_VALIDATION',
+    `invalid ruleset: ${res.errors.length} problem${res.errors.length === 1 ? '' : 's'}, first ${details[0]?.field ?? base}: ${details[0]?.message ?? ''}`,
+    details,
+  );
+}
+
+export interface BacktestInput {
+  rules: unknown;
+  /** Replayed in event-time order through a fresh velocity store: features among themselves. */
+  transactions?: Transaction[];
+  /** Otherwise the most recent scored transactions of this replica (all kept by default). */
+  recent?: number;
+}
+
+export interface BacktestResult extends BacktestReport {
+  source: 'request' | 'recent';
+}
+
+export interface RulesAdminOptions {
+  store: RulesetStore;
+  live: LiveRuleset;
+  recent: RecentScored;
+  /** A fresh, empty velocity store for replaying the transactions of a backtest request. */
+  newVelocityStore: () => VelocityStore;
+  thresholds: DecisionThresholds;
+  /** Scores a transaction with the active model, when there is one. */
+  anomalyScore?: (tx: Transaction, features: ScoredSample['features']) => number | null;
+}
+
+export interface RulesAdmin {
+  active(): Promise<RulesetVersion>;
+  validate(rules: unknown): { valid: true; rule_count: number; content_hash: string };
+  publish(input: {
+    rules: unknown;
+    author: string;
+    comment: string;
+    source?: RulesetOrigin;
+    expectedActive?: number;
+  }): Promise<PublishResult>;
+  rollback(input: { to?: number; actor: string; comment: string }): Promise<{
+    active: RulesetVersion;
+    from: number;
+  }>;
+  versions(limit: number): Promise<RulesetVersionSummary[]>;
+  version(v: number): Promise<RulesetVersion>;
+  audit(limit: number): Promise<RulesetAuditEntry[]>;
+  backtest(input: BacktestInput): Promise<BacktestResult>;
+}
+
+/** Rule names and shadow names of a ruleset, with its compiled evaluator. */
+function prepare(rules: readonly RiskRule[], version: string) {
+  return {
+    ...compileRuleset(rules, version),
+    ruleNames: rules.map((r) => r.name),
+    shadowRules: new Set(rules.filter((r) => r.event.params?.shadow === true).map((r) => r.name)),
+  };
+}
+
+/**
+ * The rules administration use cases (DESIGN.md §4.6) over a store. A publish is validated in
+ * full before anything is written, so an invalid one leaves the active version as it was; after
+ * a change, this replica swaps at once and the others on their notification.
+ */
+export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
+  const { store, live } = opts;
+
+  async function mustGet(v: number): Promise<RulesetVersion> {
+    const found = await store.get(v);
+    if (found === null)
+      throw new RiskError('RISK_ERR_NOT_FOUND', `ruleset version ${v} does not exist`);
+    return found;
+  }
+
+  async function samplesOf(input: BacktestInput): Promise<BacktestSample[]> {
+    const anomaly = opts.anomalyScore ?? (() => null);
+    if (input.transactions !== undefined) {
+      const ordered = [...input.transactions].sort((a, b) => eventTimeMs(a) - eventTimeMs(b));
+      const velocity = opts.newVelocityStore();
+      try {
+        const out: BacktestSample[] = [];
+        for (const tx of ordered) {
+          const features = await velocity.record(tx);
+          out.push({
+            transaction_id: tx.transaction_id,
+            facts: buildFacts(tx, features, anomaly(tx, features)),
+          });
+        }
+        return out;
+      } finally {
+        await velocity.close();
+      }
+    }
+    return opts.recent.latest(input.recent).map((s) => ({
+      transaction_id: s.transaction.transaction_id,
+      facts: buildFacts(s.transaction, s.features, s.anomaly_score),
+    }));
+  }
+
+  return {
+    async active() {
+      return mustGet(live.version());
+    },
+    validate(rules) {
+      const checked = checkRuleset(rules);
+      return { valid: true, rule_count: checked.length, content_hash: rulesetHash(checked) };
+    },
+    async publish(input) {
+      const rules = checkRuleset(input.rules);
+      const result = await store.publish({
+        rules,
+        content_hash: rulesetHash(rules),
+        author: input.author,
+        comment: input.comment,
+        source: input.source ?? 'api',
+        ...(input.expectedActive !== undefined && { expectedActive: input.expectedActive }),
+      });
+      await live.refresh();
+      return result;
+    },
+    async rollback(input) {
+      const result = await store.rollback(input);
+      await live.refresh();
+      return result;
+    },
+    versions: (limit) => store.list(limit),
+    version: mustGet,
+    audit: (limit) => store.audit(limit),
+    async backtest(input) {
+      const rules = checkRuleset(input.rules);
+      const activeVersion = live.version();
+      const active = await mustGet(activeVersion);
+      const samples = await samplesOf(input);
+      return {
+        source: input.transactions !== undefined ? 'request' : 'recent',
+        ...backtest(
+          prepare(rules, 'candidate'),
+          prepare(active.rules, String(active.version)),
+          samples,
+          opts.thresholds,
+        ),
+      };
+    },
+  };
+}

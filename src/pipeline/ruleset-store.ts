@@ -1,0 +1,77 @@
+import type { RiskRule } from '../domain/rules/types.js';
+
+/** Where a version came from. */
+export type RulesetOrigin = 'seed' | 'api' | 'rules-dir';
+
+/** An immutable numbered ruleset version. */
+export interface RulesetVersion {
+  version: number;
+  rules: RiskRule[];
+  rule_count: number;
+  /** `sha256:` + hex digest of the canonical JSON of the rules. */
+  content_hash: string;
+  author: string;
+  comment: string;
+  source: RulesetOrigin;
+  created_at: string;
+}
+
+export type RulesetVersionSummary = Omit<RulesetVersion, 'rules'> & { active: boolean };
+
+export interface RulesetAuditEntry {
+  id: number;
+  action: 'seed' | 'publish' | 'rollback';
+  version: number;
+  from_version: number | null;
+  actor: string;
+  comment: string;
+  at: string;
+}
+
+export interface PublishInput {
+  /** Already validated (validateRuleset). */
+  rules: RiskRule[];
+  content_hash: string;
+  author: string;
+  comment: string;
+  source: RulesetOrigin;
+  /** Refuse (RISK_ERR_CONFLICT) unless this is still the active version: optimistic locking. */
+  expectedActive?: number;
+}
+
+export interface PublishResult {
+  active: RulesetVersion;
+  /** False when the rules equal the active version's: nothing was written. */
+  changed: boolean;
+}
+
+export interface RollbackInput {
+  /** The version to activate; default: the one active before the current one. */
+  to?: number;
+  actor: string;
+  comment: string;
+}
+
+/**
+ * Ruleset versions, the active pointer and the audit trail (DESIGN.md §4.6). Versions are never
+ * changed or deleted; publishing adds one and activates it, rolling back moves the pointer.
+ * Every change is announced to `watch` callbacks of every replica sharing the store.
+ */
+export interface RulesetStore {
+  active(): Promise<RulesetVersion | null>;
+  /** The active version's number only: the cheap periodic check. */
+  activeVersion(): Promise<number | null>;
+  /** Writes version 1 from `input` if the store holds no version yet; null if it does. */
+  seedIfEmpty(input: Omit<PublishInput, 'expectedActive'>): Promise<RulesetVersion | null>;
+  publish(input: PublishInput): Promise<PublishResult>;
+  rollback(input: RollbackInput): Promise<{ active: RulesetVersion; from: number }>;
+  get(version: number): Promise<RulesetVersion | null>;
+  /** Newest first. */
+  list(limit: number): Promise<RulesetVersionSummary[]>;
+  /** Newest first. */
+  audit(limit: number): Promise<RulesetAuditEntry[]>;
+  /** Calls `onChange` (with the new active version when known) after every change. */
+  watch(onChange: (version: number | null) => void): Promise<() => Promise<void>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
