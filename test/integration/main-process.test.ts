@@ -1,41 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
+import { startService } from '../helpers/service-process.js';
 import { makeTx } from '../helpers/tx.js';
 
-const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
-
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const listening = () =>
-    new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no listen line within 10 s:\n${out}`)),
-        10_000,
-      );
-      child.stdout.on('data', () => {
-        const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-    });
-  return { child, listening, output: () => out };
+  // Embedded mode keeps its data (PGlite) under DATA_DIR: a fresh directory per run.
+  return startService({ DATA_DIR: mkdtempSync(join(tmpdir(), 'risk-main-')), ...env });
 }
 
 test('main serves on embedded defaults and shuts down cleanly on SIGTERM with a request in flight', async () => {

@@ -1,0 +1,95 @@
+// The safety nets behind LISTEN/NOTIFY, on the real server: a change whose notification never
+// came is picked up by the periodic check, and a listening connection that the server drops is
+// re-established.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import type { App } from '../../src/app/build-app.js';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { buildTestApp, postScore } from '../helpers/app.js';
+import { makeTx } from '../helpers/tx.js';
+
+let db: TestDatabase;
+let app: App;
+before(async () => {
+  db = await createTestDatabase('reload');
+});
+after(async () => {
+  await db.drop();
+});
+
+async function withApp(pollMs: number, fn: () => Promise<void>): Promise<void> {
+  app = await buildTestApp({ DATABASE_URL: db.url, RULES_POLL_INTERVAL_MS: String(pollMs) });
+  try {
+    await fn();
+  } finally {
+    await app.close();
+  }
+}
+
+async function sql<T extends object>(text: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return (await c.query<T>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+async function versionScored(): Promise<string> {
+  return String((await postScore(app, makeTx())).body.ruleset_version);
+}
+
+async function waitFor(version: string, ms: number): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    if ((await versionScored()) === version) return performance.now() - start;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`version ${version} not used within ${ms} ms (still ${await versionScored()})`);
+}
+
+/** A second version written behind the service's back: no NOTIFY is sent. */
+async function insertSilently(version: number): Promise<void> {
+  await sql(
+    `INSERT INTO ruleset_versions (version, rules, rule_count, content_hash, author, source)
+     SELECT $1::int, rules, rule_count, 'sha256:silent' || $1::text, 'test', 'api' FROM ruleset_versions WHERE version = 1`,
+    [version],
+  );
+  await sql('UPDATE ruleset_active SET version = $1', [version]);
+}
+
+test('a change without a notification is picked up by the periodic check', () =>
+  withApp(200, async () => {
+    assert.equal(await versionScored(), '1');
+    await insertSilently(2);
+    await waitFor('2', 2_000);
+  }));
+
+// The periodic check is set to a minute here: only a notification can swap within 2 s.
+test('a dropped listening connection is re-established and notifications flow again', () =>
+  withApp(60_000, async () => {
+    // Kill the service's LISTEN connection from the server side.
+    const killed = await sql<{ pid: number }>(
+      `SELECT pg_terminate_backend(pid) AS ok, pid FROM pg_stat_activity
+      WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+    );
+    assert.equal(killed.length, 1, 'the service had one listening connection');
+    // Wait for the reconnect (backoff starts at 200 ms with jitter).
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const listening = await sql(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+      );
+      if (listening.length === 1 && (listening[0] as { pid: number }).pid !== killed[0]?.pid) break;
+      if (Date.now() > deadline) throw new Error('the listener did not reconnect within 5 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // A change as another replica's publish makes it: the new version, then its NOTIFY.
+    assert.equal(await versionScored(), '2');
+    await insertSilently(3);
+    await sql(`SELECT pg_notify('risk_rules_changed', '3')`);
+    await waitFor('3', 2_000);
+  }));
