@@ -386,3 +386,50 @@ test('with explain, every node shape and JSON value comes through gRPC as REST w
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('shadow rules: the same shadow_reasons over both doors, outside reasons and the score', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'risk-parity-shadow-'));
+  writeFileSync(
+    join(dir, 'shadow.json'),
+    JSON.stringify([
+      {
+        name: 'acting',
+        conditions: { all: [{ fact: 'amount', operator: 'greaterThan', value: 10 }] },
+        event: { type: 'risk', params: { score: 20 } },
+      },
+      {
+        name: 'watched',
+        conditions: { all: [{ fact: 'amount', operator: 'greaterThan', value: 10 }] },
+        event: {
+          type: 'risk',
+          params: { score: 90, action: 'decline', description: 'watch', shadow: true },
+        },
+      },
+    ]),
+  );
+  const env = { RULES_DIR: dir };
+  const shadowRest = await buildTestApp(env);
+  const shadowGrpc = await startGrpcApp(env);
+  try {
+    for (const explain of [false, true]) {
+      const r = await assertSameAnswer(
+        shadowRest,
+        shadowGrpc,
+        `shadow ${explain}`,
+        tx('shadow', explain ? 1 : 0, { amount: 50 }),
+        explain,
+      );
+      assert.equal(r.status, 200);
+      const body = r.body as Record<string, unknown>;
+      assert.equal(body.decision, 'approve');
+      assert.equal(body.risk_score, 20);
+      assert.deepEqual(body.shadow_reasons, [
+        { rule: 'watched', score: 90, action: 'decline', description: 'watch', shadow: true },
+      ]);
+    }
+  } finally {
+    await shadowGrpc.close();
+    await shadowRest.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
