@@ -420,7 +420,7 @@ test('shadow rules: the same shadow_reasons over both doors, outside reasons and
         explain,
       );
       assert.equal(r.status, 200);
-      const body = r.body as Record<string, unknown>;
+      const body = r.body;
       assert.equal(body.decision, 'approve');
       assert.equal(body.risk_score, 20);
       assert.deepEqual(body.shadow_reasons, [
