@@ -57,8 +57,9 @@ go_tool() {
     have="$(go version -m "$bin" | awk '$1 == "mod" { print $3 }')" || true
   fi
   if [[ "$have" != "$version" ]]; then
-    log "installing $name $version (go install; a few minutes the first time)"
-    go install "$pkg@$version"
+    log "installing $name $version (go install: about two minutes for helm on 2 cores)"
+    go install "$pkg@$version" >"$CACHE_DIR/go-install-$name.log" 2>&1 ||
+      { cat "$CACHE_DIR/go-install-$name.log" >&2; die "go install $pkg@$version failed"; }
   fi
   printf '%s\n' "$bin"
 }
@@ -175,6 +176,7 @@ case "${1:-check}" in
 esac
 
 started=$SECONDS
+mkdir -p "$CACHE_DIR"
 HELM="$(go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION")"
 KUBECONFORM="$(go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION")"
 python_tools
