@@ -48,16 +48,18 @@ die() {
 # ---------------------------------------------------------------------------------------------
 # tools
 
-# go_tool NAME PACKAGE VERSION: installs PACKAGE@VERSION unless GOPATH/bin/NAME is that version.
+# go_tool NAME PACKAGE VERSION: installs PACKAGE@VERSION unless the installed NAME (in GOBIN, or
+# GOPATH/bin) is that version.
 go_tool() {
   local name="$1" pkg="$2" version="$3" bin have
-  bin="$(go env GOPATH)/bin/$name"
+  bin="$(go env GOBIN)"
+  bin="${bin:-$(go env GOPATH)/bin}/$name"
   have=""
   if [[ -x "$bin" ]]; then
     have="$(go version -m "$bin" | awk '$1 == "mod" { print $3 }')" || true
   fi
   if [[ "$have" != "$version" ]]; then
-    log "installing $name $version (go install: about two minutes for helm on 2 cores)"
+    log "installing $name $version with go install (helm: about two minutes on a new machine)"
     go install "$pkg@$version" >"$CACHE_DIR/go-install-$name.log" 2>&1 ||
       { cat "$CACHE_DIR/go-install-$name.log" >&2; die "go install $pkg@$version failed"; }
   fi
