@@ -21,6 +21,7 @@ import { createScorer } from '../pipeline/score.js';
 import type { VelocityStore } from '../pipeline/velocity-store.js';
 import type { Config } from './config.js';
 import { createMetrics, instrumentScorer } from './metrics.js';
+import { openModelSource } from './model-source.js';
 import { evaluatorFactory } from './rules-engine.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { SERVICE_VERSION } from './version.js';
@@ -106,6 +107,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     'ruleset loaded',
   );
   closers.push(() => rules.close());
+  const models = openModelSource(config, logger);
+  closers.push(() => models.close());
 
   // One registry, one count: both front doors get the same instrumented scorer.
   const metrics = createMetrics();
@@ -114,6 +117,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       velocity,
       decisions,
       rules,
+      models,
       clock: opts.clock ?? systemClock,
       logger,
       thresholds: {

@@ -8,9 +8,11 @@ import type { VelocityFeatures } from '../domain/features.js';
 import type { FiredRule } from '../domain/rules/types.js';
 import type { Transaction } from '../domain/transaction.js';
 import { eventTimeMs } from '../domain/transaction.js';
+import { scoreAnomaly } from './anomaly.js';
 import type { Clock } from './clock.js';
 import type { DecisionCache, StoredDecision } from './decision-cache.js';
 import type { Logger } from './logger.js';
+import type { ModelSource } from './model-source.js';
 import type { RulesetSource } from './ruleset-source.js';
 import type { DegradedReason, ScoreResponse } from './score-response.js';
 import type { VelocityStore } from './velocity-store.js';
@@ -28,6 +30,8 @@ export interface ScorerOptions {
   velocity: VelocityStore;
   decisions: DecisionCache;
   rules: RulesetSource;
+  /** The anomaly model; none: `anomaly_score` and `model_version` are null. */
+  models?: ModelSource;
   clock: Clock;
   logger: Logger;
   thresholds: DecisionThresholds;
@@ -45,7 +49,7 @@ export type Scorer = (tx: Transaction, options?: ScoreOptions) => Promise<ScoreO
  * degrade the answer (and say so in `degraded_reasons`) instead of failing the call.
  */
 export function createScorer(opts: ScorerOptions): Scorer {
-  const { velocity, decisions, rules, clock, thresholds } = opts;
+  const { velocity, decisions, rules, models, clock, thresholds } = opts;
   const log = opts.logger.child({ component: 'scorer' });
 
   return async function score(tx: Transaction, options?: ScoreOptions): Promise<ScoreOutcome> {
@@ -90,8 +94,15 @@ export function createScorer(opts: ScorerOptions): Scorer {
     }
 
     const ruleset = rules.current();
-    const anomalyScore = null;
-    const facts = buildFacts(tx, features, anomalyScore);
+    const anomaly = scoreAnomaly(
+      models,
+      tx,
+      features,
+      enriched.status === 'fulfilled',
+      degraded,
+      log,
+    );
+    const facts = buildFacts(tx, features, anomaly.score);
     const evaluated = ruleset.evaluate(facts);
     const reasons: readonly FiredRule[] =
       evaluated instanceof Promise ? await evaluated : evaluated;
@@ -103,10 +114,10 @@ export function createScorer(opts: ScorerOptions): Scorer {
       risk_score,
       risk_flag: decision !== 'approve',
       reasons: [...reasons],
-      anomaly_score: anomalyScore,
+      anomaly_score: anomaly.score,
       features,
       ruleset_version: ruleset.version,
-      model_version: null,
+      model_version: anomaly.version,
       degraded: degraded.length > 0,
       evaluated_at: new Date(now).toISOString(),
     };
