@@ -9,6 +9,7 @@ export interface TransactionModel {
   /** `<name>-<version>` of the artifact. */
   readonly version: string;
   readonly meta: LoadedModel['meta'];
+  readonly forest: LoadedModel['forest'];
   score(tx: Transaction, features: VelocityFeatures): number;
 }
 
@@ -39,6 +40,7 @@ export function bindTransactionModel(model: LoadedModel): TransactionModel {
   return {
     version: modelVersion(model.meta),
     meta: model.meta,
+    forest,
     score(tx, features) {
       return anomalyScore(forest, modelFeatures(tx, features, x));
     },
