@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { IsolationForest as MlIsolationForest } from 'ml-isolation-forest';
+import { encodeTrees } from '../domain/anomaly/artifact.js';
 import type { Matrix } from '../domain/anomaly/matrix.js';
 import type { Random } from '../domain/anomaly/random.js';
 import { seededRandom } from '../domain/anomaly/random.js';
@@ -10,6 +11,8 @@ import type { LabelledData } from './numeric-csv.js';
 /** One evaluation in the paper's setting: train on every row (unlabelled), score every row. */
 export interface ForestRun {
   auc: number;
+  /** Length of the trees' JSON encoding in an artifact. */
+  treesJsonBytes: number;
   rows: number;
   /** Training plus scoring, wall clock. */
   seconds: number;
@@ -39,6 +42,7 @@ export function runForest(d: LabelledData, opts: ForestRunOptions): ForestRun {
   const scoreSeconds = since(t1);
   return {
     auc: rocAuc(scores, d.labels),
+    treesJsonBytes: JSON.stringify(encodeTrees(forest.trees)).length,
     rows: d.data.rows,
     seconds: trainSeconds + scoreSeconds,
     trainSeconds,
@@ -80,6 +84,8 @@ export interface BaselineRun {
   trainSeconds: number;
   scoreSeconds: number;
   usPerScore: number;
+  /** Length of JSON.stringify(model), when asked for. */
+  jsonBytes?: number;
 }
 
 /**
@@ -90,7 +96,13 @@ export interface BaselineRun {
  */
 export function runBaseline(
   d: LabelledData,
-  opts: { seed: number; maxTrainRows: number; trees?: number; log?: (m: string) => void },
+  opts: {
+    seed: number;
+    maxTrainRows: number;
+    trees?: number;
+    log?: (m: string) => void;
+    serialise?: boolean;
+  },
 ): BaselineRun {
   const sample =
     d.data.rows > opts.maxTrainRows
@@ -110,7 +122,9 @@ export function runBaseline(
     if (all.length > chunk) opts.log?.(`  baseline scored ${Math.min(i + chunk, all.length)} rows`);
   }
   const scoreSeconds = since(t1);
+  const jsonBytes = opts.serialise === true ? JSON.stringify(model).length : undefined;
   return {
+    ...(jsonBytes === undefined ? {} : { jsonBytes }),
     auc: rocAuc(scores, d.labels),
     rows: d.data.rows,
     trainRows: training.length,
