@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FSWatcher } from 'node:fs';
 import { readFileSync, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { parseModelArtifact } from '../../domain/anomaly/artifact.js';
 import type { TransactionModel } from '../../domain/anomaly/transaction-model.js';
 import { bindTransactionModel } from '../../domain/anomaly/transaction-model.js';
@@ -126,10 +126,11 @@ export function createFileModelSource(opts: FileModelSourceOptions): FileModelSo
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (opts.watch !== false) {
-    const name = basename(path);
     const debounce = opts.debounceMs ?? 100;
-    watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-      if (file !== null && file !== name) return;
+    // Any change in the directory leads to a read: the file may be a symlink swapped from
+    // elsewhere (a Kubernetes ConfigMap swaps its `..data` link, not the file's own name), and a
+    // read of unchanged content ends at the digest comparison.
+    watcher = watch(dirname(path), { persistent: false }, () => {
       clearTimeout(timer);
       timer = setTimeout(() => void reload(), debounce);
       timer.unref();
