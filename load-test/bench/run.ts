@@ -12,6 +12,7 @@ import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.js';
 import type { BenchReport, BenchSection } from './report.js';
 import { machineInfo, writeReport } from './report.js';
 import { grpcBench } from './grpc-bench.js';
+import { modelBench } from './model-bench.js';
 import { restBench } from './rest-bench.js';
 import { rulesBench } from './rules-bench.js';
 
@@ -34,6 +35,7 @@ const report: BenchReport = {
 };
 const sections: BenchSection[] = report.sections;
 sections.push(await rulesBench(log));
+sections.push(await modelBench(log));
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
 try {
   sections.push(

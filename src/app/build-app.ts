@@ -23,6 +23,7 @@ import type { Config } from './config.js';
 import { createMetrics, instrumentScorer } from './metrics.js';
 import { RULES_DIR_AUTHOR, setupRules } from './rules-setup.js';
 import { openStores } from './stores.js';
+import { openModelSource } from './model-source.js';
 import { SERVICE_VERSION } from './version.js';
 
 export interface App {
@@ -91,6 +92,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   );
   if (config.KAFKA_BROKERS !== undefined)
     logger.warn('KAFKA_BROKERS is set but this version does not use it yet');
+  const models = openModelSource(config, logger);
+  closers.push(() => models.close());
 
   // One registry, one count: both front doors get the same instrumented scorer.
   const metrics = createMetrics();
@@ -124,6 +127,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       velocity,
       decisions,
       rules,
+      models,
       clock: opts.clock ?? systemClock,
       logger,
       thresholds,
@@ -137,6 +141,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     recent,
     newVelocityStore: () => createMemoryVelocityStore({ limits }),
     thresholds,
+    anomalyScore: (tx, features) => models.current()?.score(tx, features) ?? null,
   });
   const watcher = rulesSetup.startWatching(async (next) => {
     const { active, changed } = await rulesAdmin.publish({

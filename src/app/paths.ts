@@ -5,3 +5,6 @@ import { fileURLToPath } from 'node:url';
  * module's place in dist/src/app/, so that the service starts from any working directory.
  */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The anomaly model the service loads when MODEL_PATH is unset (trained by `npm run train`). */
+export const DEFAULT_MODEL_FILE = 'models/tx-iforest-1.1.0.json';

@@ -9,10 +9,12 @@ import { partitionShadow } from '../domain/rules/fired.js';
 import type { FiredRule } from '../domain/rules/types.js';
 import type { Transaction } from '../domain/transaction.js';
 import { eventTimeMs } from '../domain/transaction.js';
+import { scoreAnomaly } from './anomaly.js';
 import type { Clock } from './clock.js';
 import type { DecisionCache, StoredDecision } from './decision-cache.js';
 import type { Logger } from './logger.js';
 import type { RecentScored } from './recent-scored.js';
+import type { ModelSource } from './model-source.js';
 import type { RulesetSource } from './ruleset-source.js';
 import type { DegradedReason, ScoreResponse } from './score-response.js';
 import type { VelocityStore } from './velocity-store.js';
@@ -30,6 +32,8 @@ export interface ScorerOptions {
   velocity: VelocityStore;
   decisions: DecisionCache;
   rules: RulesetSource;
+  /** The anomaly model; none: `anomaly_score` and `model_version` are null. */
+  models?: ModelSource;
   clock: Clock;
   logger: Logger;
   thresholds: DecisionThresholds;
@@ -49,7 +53,7 @@ export type Scorer = (tx: Transaction, options?: ScoreOptions) => Promise<ScoreO
  * degrade the answer (and say so in `degraded_reasons`) instead of failing the call.
  */
 export function createScorer(opts: ScorerOptions): Scorer {
-  const { velocity, decisions, rules, clock, thresholds } = opts;
+  const { velocity, decisions, rules, models, clock, thresholds } = opts;
   const log = opts.logger.child({ component: 'scorer' });
 
   return async function score(tx: Transaction, options?: ScoreOptions): Promise<ScoreOutcome> {
@@ -94,8 +98,15 @@ export function createScorer(opts: ScorerOptions): Scorer {
     }
 
     const ruleset = rules.current();
-    const anomalyScore = null;
-    const facts = buildFacts(tx, features, anomalyScore);
+    const anomaly = scoreAnomaly(
+      models,
+      tx,
+      features,
+      enriched.status === 'fulfilled',
+      degraded,
+      log,
+    );
+    const facts = buildFacts(tx, features, anomaly.score);
     const evaluated = ruleset.evaluate(facts);
     const fired: readonly FiredRule[] = evaluated instanceof Promise ? await evaluated : evaluated;
     // Shadow rules are reported apart and never count towards the score or the decision.
@@ -108,16 +119,16 @@ export function createScorer(opts: ScorerOptions): Scorer {
       risk_score,
       risk_flag: decision !== 'approve',
       reasons: [...reasons],
-      anomaly_score: anomalyScore,
+      anomaly_score: anomaly.score,
       features,
       ruleset_version: ruleset.version,
-      model_version: null,
+      model_version: anomaly.version,
       degraded: degraded.length > 0,
       evaluated_at: new Date(now).toISOString(),
     };
     if (shadow.length > 0) response.shadow_reasons = shadow;
     if (degraded.length > 0) response.degraded_reasons = degraded;
-    opts.recent?.add({ transaction: tx, features, anomaly_score: anomalyScore });
+    opts.recent?.add({ transaction: tx, features, anomaly_score: anomaly.score });
 
     const explanation = options?.explain === true ? ruleset.explain?.(facts) : undefined;
     const answer = (r: ScoreResponse): ScoreOutcome => ({

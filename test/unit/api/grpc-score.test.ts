@@ -55,8 +55,10 @@ describe('RiskScoring/Score', () => {
     assert.equal(r.risk_score, 0);
     assert.equal(r.risk_flag, false);
     assert.deepEqual(r.reasons, []);
-    assert.equal(r.anomaly_score, null);
-    assert.equal(r.model_version, null);
+    // The shipped model scores every transaction; this ordinary one stays below the rules.
+    assert.equal(typeof r.anomaly_score, 'number');
+    assert.ok((r.anomaly_score as number) > 0 && (r.anomaly_score as number) < 0.64);
+    assert.equal(r.model_version, 'tx-iforest-1.1.0');
     assert.equal(r.degraded, false);
     assert.match(r.ruleset_version, /^[1-9][0-9]*$/);
     assert.ok(!Number.isNaN(Date.parse(r.evaluated_at)));

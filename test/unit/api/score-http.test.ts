@@ -26,8 +26,10 @@ describe('POST /v1/score', () => {
     assert.equal(b.risk_score, 0);
     assert.equal(b.risk_flag, false);
     assert.deepEqual(b.reasons, []);
-    assert.equal(b.anomaly_score, null);
-    assert.equal(b.model_version, null);
+    // The shipped model scores every transaction; this ordinary one stays below the rules.
+    assert.equal(typeof b.anomaly_score, 'number');
+    assert.ok((b.anomaly_score as number) > 0 && (b.anomaly_score as number) < 0.64);
+    assert.equal(b.model_version, 'tx-iforest-1.1.0');
     assert.equal(b.degraded, false);
     assert.match(String(b.ruleset_version), /^[1-9][0-9]*$/);
     assert.ok(!Number.isNaN(Date.parse(String(b.evaluated_at))));

@@ -1,0 +1,58 @@
+import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.js';
+import type { Matrix } from '../../src/domain/anomaly/matrix.js';
+import { matrix } from '../../src/domain/anomaly/matrix.js';
+import { MODEL_FEATURES, modelFeatures } from '../../src/domain/anomaly/model-features.js';
+import { eventTimeMs } from '../../src/domain/transaction.js';
+import type { Transaction } from '../../src/domain/transaction.js';
+
+/** Transactions turned into model inputs, with whatever labels and patterns came with them. */
+export interface FeatureRows {
+  data: Matrix;
+  labels?: Uint8Array;
+  patterns?: string[];
+}
+
+export interface LabelledInput {
+  tx: Transaction;
+  label?: 0 | 1;
+  pattern?: string;
+}
+
+/**
+ * Enriches transactions in the order given with the in-memory velocity store (the service's own
+ * semantics) and maps each to MODEL_FEATURES, exactly as scoring does. The first `skip`
+ * transactions only fill the windows (a warm-up): without it every account would look new.
+ */
+export async function toFeatureRows(
+  input: Iterable<LabelledInput>,
+  opts: { skip?: number; onProgress?: (done: number) => void } = {},
+): Promise<FeatureRows> {
+  let clock = 0;
+  // Idle keys expire by the stream's own time, not the wall clock, so a day of traffic replayed
+  // in seconds keeps the store's memory bounded the way the service's is.
+  const store = createMemoryVelocityStore({ now: () => clock });
+  const skip = opts.skip ?? 0;
+  const rows: Float64Array[] = [];
+  const labels: number[] = [];
+  const patterns: string[] = [];
+  let seen = 0;
+  let labelled = true;
+  for (const item of input) {
+    clock = Math.max(clock, eventTimeMs(item.tx));
+    const features = await store.record(item.tx);
+    seen++;
+    if (seen % 20_000 === 0) opts.onProgress?.(seen);
+    if (seen <= skip) continue;
+    rows.push(modelFeatures(item.tx, features));
+    if (item.label === undefined) labelled = false;
+    else labels.push(item.label);
+    if (item.pattern !== undefined) patterns.push(item.pattern);
+  }
+  await store.close();
+  const data = matrix(rows.length, MODEL_FEATURES.length);
+  rows.forEach((r, i) => data.values.set(r, i * MODEL_FEATURES.length));
+  const out: FeatureRows = { data };
+  if (labelled && labels.length === rows.length) out.labels = Uint8Array.from(labels);
+  if (patterns.length === rows.length) out.patterns = patterns;
+  return out;
+}
