@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import { RISK_PROTO_FILE, RISK_SERVICE_NAME, findProtoRoot } from '../../src/api/grpc/proto.js';
-import { createTxGenerator } from '../generator.js';
+import { simulatorFeed } from '../simulator/feed.js';
 import type { StreamLoadResult } from './grpc-stream-client.js';
 import type { LoadResult } from './http-load.js';
 import { cpuSeconds } from './cpu.js';
@@ -69,15 +69,15 @@ async function findGhz(log: (msg: string) => void): Promise<string> {
 const CALL_DATA_SIZE = 10_000;
 
 /**
- * ghz call data: an array of transactions from load-test/generator.ts (the REST bench's seed and
- * mix: 5,000 accounts, 500 merchants), sent round-robin. Each element is a Go template rendered
+ * ghz call data: an array of the simulator's transactions (the REST bench's seed and mix), sent
+ * round-robin. Each element is a Go template rendered
  * per request: the id becomes `<runId>-{{.RequestNumber}}`, unique for the run, and the event
  * time `{{.Timestamp}}`, now. Template functions are off (--disable-template-functions): ghz
  * registers them anew for every call, and a template that drew the fields with `randomInt` cost
  * ghz about 0.55 ms of CPU per call here against 0.35 ms for this, CPU taken from the service.
  */
 export function callData(runId: string, size = CALL_DATA_SIZE): string {
-  const next = createTxGenerator({ seed: 7, idPrefix: runId, eventsPerSecond: 5000 });
+  const next = simulatorFeed({ seed: 7, runId });
   const txs = Array.from({ length: size }, () => ({
     ...next(),
     transaction_id: `${runId}-{{.RequestNumber}}`,

@@ -15,7 +15,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { ProtoScoreStreamResponse, ProtoTransaction } from '../../src/api/grpc/messages.js';
 import { transactionToProto } from '../../src/api/grpc/messages.js';
 import { RISK_SERVICE_NAME, loadServicePackage } from '../../src/api/grpc/proto.js';
-import { createTxGenerator } from '../generator.js';
+import { simulatorFeed } from '../simulator/feed.js';
 import type { LoadResult } from './http-load.js';
 
 export interface StreamLoadResult extends Omit<LoadResult, 'non2xx'> {
@@ -52,11 +52,7 @@ const scoreStream = service.ScoreStream;
 if (scoreStream === undefined) throw new Error(`${RISK_SERVICE_NAME} has no ScoreStream`);
 const method: ScoreStreamMethod = scoreStream;
 
-const next = createTxGenerator({
-  seed: Number(args.seed),
-  idPrefix: args['id-prefix'],
-  eventsPerSecond: 5000,
-});
+const next = simulatorFeed({ seed: Number(args.seed), runId: args['id-prefix'] ?? 'stream' });
 const latencyUs = hdr.build({
   lowestDiscernibleValue: 1,
   highestTrackableValue: 60_000_000,

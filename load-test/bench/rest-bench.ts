@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { createTxGenerator } from '../generator.js';
+import { simulatorFeed } from '../simulator/feed.js';
 import type { LoadResult } from './http-load.js';
 import { runHttpLoad } from './http-load.js';
 import { runOpenLoop } from './open-loop.js';
@@ -21,12 +21,9 @@ export interface RestBenchOptions {
 const SERVICE = new URL('../../src/main.js', import.meta.url).pathname;
 const CEILING = new URL('./ceiling-server.js', import.meta.url).pathname;
 
+/** Request bodies: the simulator's traffic (load-test/simulator), new ids for every run. */
 function bodies(): () => string {
-  const next = createTxGenerator({
-    seed: 7,
-    idPrefix: `bench-${randomUUID().slice(0, 8)}`,
-    eventsPerSecond: 5000,
-  });
+  const next = simulatorFeed({ seed: 7, runId: `bench-${randomUUID().slice(0, 8)}` });
   return () => JSON.stringify(next());
 }
 

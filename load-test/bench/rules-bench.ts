@@ -5,7 +5,7 @@ import { buildFacts } from '../../src/domain/facts.js';
 import { compileRuleset } from '../../src/domain/rules/compile.js';
 import { createJreEvaluator } from '../../src/domain/rules/jre-evaluator.js';
 import type { Facts, FiredRule, RiskRule, RuleEvaluator } from '../../src/domain/rules/types.js';
-import { createTxGenerator } from '../generator.js';
+import { simulatorFeed } from '../simulator/feed.js';
 import type { BenchSection } from './report.js';
 
 interface Timing {
@@ -42,7 +42,7 @@ async function time(ev: RuleEvaluator, facts: readonly Facts[], rounds: number):
 /** Realistic facts: generated transactions enriched by the memory velocity store. */
 async function realisticFacts(n: number): Promise<Facts[]> {
   const store = createMemoryVelocityStore();
-  const next = createTxGenerator({ seed: 11, accounts: 200, merchants: 50, eventsPerSecond: 50 });
+  const next = simulatorFeed({ seed: 11, runId: 'rules-bench', customers: 200, hours: 240 });
   const out: Facts[] = [];
   for (let i = 0; i < n; i++) {
     const tx = next();
