@@ -1,5 +1,5 @@
 import type { Transaction } from '../../src/domain/transaction.js';
-import { readLines, splitCsvLine } from '../model/read-lines.js';
+import { readCsvRecords } from '../model/read-lines.js';
 import type { EvalItem } from './pipeline.js';
 
 /** PaySim's simulated start: step 1 is the first hour. */
@@ -29,10 +29,9 @@ export async function readPaysim(path: string): Promise<EvalItem[]> {
   const rows: Array<Record<(typeof COLUMNS)[number], string> & { line: number }> = [];
   let header: string[] | undefined;
   let line = 0;
-  for await (const text of readLines(path)) {
-    line++;
-    if (text === '') continue;
-    const cells = splitCsvLine(text);
+  for await (const record of readCsvRecords(path)) {
+    line = record.line;
+    const cells = record.cells;
     if (header === undefined) {
       header = cells;
       const missing = COLUMNS.filter((c) => !cells.includes(c));

@@ -1,6 +1,6 @@
 import type { Matrix } from '../../src/domain/anomaly/matrix.js';
 import { matrix } from '../../src/domain/anomaly/matrix.js';
-import { readLines, splitCsvLine } from './read-lines.js';
+import { readCsvRecords } from './read-lines.js';
 
 /** A labelled numeric data set: the features (label column excluded) and the labels. */
 export interface LabelledData {
@@ -21,10 +21,9 @@ export async function readLabelledCsv(path: string, labelColumn = 'label'): Prom
   let labels = new Uint8Array(1 << 12);
   let rows = 0;
   let line = 0;
-  for await (const text of readLines(path)) {
-    line++;
-    if (text === '') continue;
-    const cells = splitCsvLine(text);
+  for await (const record of readCsvRecords(path)) {
+    line = record.line;
+    const cells = record.cells;
     if (names === undefined) {
       labelAt = cells.indexOf(labelColumn);
       if (labelAt < 0) throw new Error(`${path}: no "${labelColumn}" column in the header`);

@@ -2,42 +2,34 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { parse } from 'csv-parse';
+
+/** A file's bytes, gunzipped on the way when its name ends in `.gz`. */
+function openText(path: string): Readable {
+  const input: Readable = createReadStream(path);
+  if (!path.endsWith('.gz')) return input;
+  const gunzip = createGunzip();
+  input.on('error', (err) => gunzip.destroy(err));
+  return input.pipe(gunzip);
+}
 
 /** The lines of a text file, gunzipped on the way when its name ends in `.gz`. */
 export function readLines(path: string): AsyncIterable<string> {
-  let input: Readable = createReadStream(path);
-  if (path.endsWith('.gz')) {
-    const gunzip = createGunzip();
-    input.on('error', (err) => gunzip.destroy(err));
-    input = input.pipe(gunzip);
-  }
-  return createInterface({ input, crlfDelay: Infinity });
+  return createInterface({ input: openText(path), crlfDelay: Infinity });
 }
 
 /**
- * Splits one CSV record (RFC 4180: fields in double quotes may hold commas and doubled quotes).
- * Records spanning lines are not supported: a quote left open is an error.
+ * The records of a CSV file (RFC 4180, by csv-parse: quoted fields may hold commas, doubled
+ * quotes and line breaks), gunzipped on the way when the name ends in `.gz`, each with the line
+ * it ends on. Empty lines are skipped; field counts are left to the caller to check.
  */
-export function splitCsvLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch !== '"') field += ch;
-      else if (line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(field);
-      field = '';
-    } else field += ch;
+export async function* readCsvRecords(
+  path: string,
+): AsyncGenerator<{ cells: string[]; line: number }> {
+  const parser = openText(path).pipe(
+    parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: true }),
+  );
+  for await (const r of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    yield { cells: r.record, line: r.info.lines };
   }
-  if (quoted) throw new Error('unterminated quoted field');
-  out.push(field);
-  return out;
 }

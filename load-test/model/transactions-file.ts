@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { Transaction } from '../../src/domain/transaction.js';
 import { transactionSchema } from '../../src/domain/transaction.js';
-import { readLines, splitCsvLine } from './read-lines.js';
+import { readCsvRecords, readLines } from './read-lines.js';
 
 /** A transaction from a file, with its fraud label when the file has one. */
 export interface FileTransaction {
@@ -40,44 +40,11 @@ function label(v: unknown, where: string): 0 | 1 {
  * transaction is validated with the service's own schema; an error names the line.
  */
 export async function readTransactions(path: string): Promise<FileTransaction[]> {
-  const csv = /\.csv(\.gz)?$/.test(path);
   const check = validator();
   const out: FileTransaction[] = [];
-  let header: string[] | undefined;
-  let line = 0;
-  for await (const text of readLines(path)) {
-    line++;
-    if (text.trim() === '') continue;
-    const where = `${path}:${line}`;
-    let obj: Record<string, unknown>;
-    if (csv) {
-      const cells = splitCsvLine(text);
-      if (header === undefined) {
-        header = cells.map((c) => c.trim());
-        continue;
-      }
-      if (cells.length !== header.length)
-        throw new Error(`${where}: ${cells.length} fields, header has ${header.length}`);
-      obj = {};
-      const attributes: Record<string, string | number> = {};
-      header.forEach((h, i) => {
-        const cell = cells[i]!;
-        if (cell === '') return;
-        if (h.startsWith('attributes.')) {
-          const n = Number(cell);
-          attributes[h.slice('attributes.'.length)] = Number.isFinite(n) ? n : cell;
-        } else obj[h] = NUMERIC.has(h) ? Number(cell) : cell;
-      });
-      if (Object.keys(attributes).length > 0) obj.attributes = attributes;
-    } else {
-      try {
-        obj = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        throw new Error(`${where}: not valid JSON`);
-      }
-      if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
-        throw new Error(`${where}: each line must be a JSON object`);
-    }
+  for await (const { obj, where } of /\.csv(\.gz)?$/.test(path)
+    ? csvObjects(path)
+    : ndjsonObjects(path)) {
     let l: 0 | 1 | undefined;
     for (const k of LABEL_FIELDS) {
       if (k in obj) {
@@ -89,4 +56,50 @@ export async function readTransactions(path: string): Promise<FileTransaction[]>
     out.push(l === undefined ? { tx } : { tx, label: l });
   }
   return out;
+}
+
+type Located = { obj: Record<string, unknown>; where: string };
+
+async function* ndjsonObjects(path: string): AsyncGenerator<Located> {
+  let line = 0;
+  for await (const text of readLines(path)) {
+    line++;
+    if (text.trim() === '') continue;
+    const where = `${path}:${line}`;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch {
+      throw new Error(`${where}: not valid JSON`);
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+      throw new Error(`${where}: each line must be a JSON object`);
+    yield { obj: obj as Record<string, unknown>, where };
+  }
+}
+
+/** CSV rows as objects: a header names the fields; `attributes.<key>` columns become attributes. */
+async function* csvObjects(path: string): AsyncGenerator<Located> {
+  let header: string[] | undefined;
+  for await (const { cells, line } of readCsvRecords(path)) {
+    const where = `${path}:${line}`;
+    if (header === undefined) {
+      header = cells.map((c) => c.trim());
+      continue;
+    }
+    if (cells.length !== header.length)
+      throw new Error(`${where}: ${cells.length} fields, header has ${header.length}`);
+    const obj: Record<string, unknown> = {};
+    const attributes: Record<string, string | number> = {};
+    header.forEach((h, i) => {
+      const cell = cells[i]!;
+      if (cell === '') return;
+      if (h.startsWith('attributes.')) {
+        const n = Number(cell);
+        attributes[h.slice('attributes.'.length)] = Number.isFinite(n) ? n : cell;
+      } else obj[h] = NUMERIC.has(h) ? Number(cell) : cell;
+    });
+    if (Object.keys(attributes).length > 0) obj.attributes = attributes;
+    yield { obj, where };
+  }
 }

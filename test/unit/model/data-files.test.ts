@@ -4,7 +4,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readLabelledCsv } from '../../../load-test/model/numeric-csv.js';
-import { splitCsvLine } from '../../../load-test/model/read-lines.js';
 import { readTransactions } from '../../../load-test/model/transactions-file.js';
 import { modelDir } from '../../helpers/anomaly.js';
 
@@ -78,8 +77,18 @@ describe('transaction files', () => {
     );
   });
 
-  test('CSV lines split on commas outside quotes, with doubled quotes kept', () => {
-    assert.deepEqual(splitCsvLine('a,"b,""c""",d'), ['a', 'b,"c"', 'd']);
-    assert.throws(() => splitCsvLine('a,"b'), /unterminated/);
+  test('CSV fields in quotes keep commas, doubled quotes and line breaks', async () => {
+    const rows = await readTransactions(
+      file(
+        'quoted.csv',
+        'transaction_id,timestamp,amount,account_id,attributes.note\n' +
+          't1,2024-01-15T10:00:00Z,5,a1,"one, ""two""\nthree"\n',
+      ),
+    );
+    assert.equal(rows[0]?.tx.attributes?.note, 'one, "two"\nthree');
+    await assert.rejects(
+      readTransactions(file('open.csv', 'transaction_id,amount\nt1,"5\n')),
+      /quote/i,
+    );
   });
 });
