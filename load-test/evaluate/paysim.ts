@@ -28,10 +28,7 @@ const COLUMNS = [
 export async function readPaysim(path: string): Promise<EvalItem[]> {
   const rows: Array<Record<(typeof COLUMNS)[number], string> & { line: number }> = [];
   let header: string[] | undefined;
-  let line = 0;
-  for await (const record of readCsvRecords(path)) {
-    line = record.line;
-    const cells = record.cells;
+  for await (const { cells, line } of readCsvRecords(path)) {
     if (header === undefined) {
       header = cells;
       const missing = COLUMNS.filter((c) => !cells.includes(c));

@@ -20,10 +20,7 @@ export async function readLabelledCsv(path: string, labelColumn = 'label'): Prom
   let values = new Float64Array(1 << 16);
   let labels = new Uint8Array(1 << 12);
   let rows = 0;
-  let line = 0;
-  for await (const record of readCsvRecords(path)) {
-    line = record.line;
-    const cells = record.cells;
+  for await (const { cells, line } of readCsvRecords(path)) {
     if (names === undefined) {
       labelAt = cells.indexOf(labelColumn);
       if (labelAt < 0) throw new Error(`${path}: no "${labelColumn}" column in the header`);
