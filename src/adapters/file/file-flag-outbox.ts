@@ -49,6 +49,7 @@ export async function openFileFlagOutbox(opts: FileFlagOutboxOptions): Promise<O
   const log = opts.logger.child({ component: 'file-outbox', dir });
   const segmentMaxBytes = opts.segmentMaxBytes ?? 16 * 1024 * 1024;
   mkdirSync(dir, { recursive: true });
+  const releaseLock = await lockDir(dir);
   const checkpointPath = join(dir, 'checkpoint.json');
 
   const existing = (await readdir(dir))
@@ -203,8 +204,45 @@ export async function openFileFlagOutbox(opts: FileFlagOutboxOptions): Promise<O
     async close() {
       await commits.idle();
       await writeHandle.close().catch(() => undefined);
+      await releaseLock();
     },
   };
+}
+
+/**
+ * One process per outbox directory: two would write the same segment numbers and delete each
+ * other's segments. The LOCK file holds the owner's pid; a lock left by a process that no
+ * longer runs (a crash) is taken over, as is one bearing our own pid (a container restarted
+ * with the same pid).
+ */
+async function lockDir(dir: string): Promise<() => Promise<void>> {
+  const path = join(dir, 'LOCK');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const h = await open(path, 'wx');
+      await h.writeFile(String(process.pid));
+      await h.close();
+      return () => unlink(path).catch(() => undefined);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+    }
+    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner))
+      throw new Error(
+        `the flag outbox ${dir} is in use by process ${owner}: give each instance its own DATA_DIR`,
+      );
+    await unlink(path).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function parseLine(raw: string): Line | null {

@@ -1,6 +1,14 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileFlagOutbox } from '../../../src/adapters/file/file-flag-outbox.js';
@@ -117,5 +125,22 @@ describe('NDJSON flag file (no Kafka)', () => {
       lines.map((l) => JSON.parse(l) as RiskFlag),
       flags,
     );
+  });
+});
+
+describe('file flag outbox ownership', () => {
+  test('a directory locked by a live process is refused; a dead owner’s lock is taken over', async () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true });
+    // PID 1 always runs (and is never this test).
+    writeFileSync(join(dir, 'LOCK'), '1');
+    await assert.rejects(
+      openFileFlagOutbox({ dir, logger: silentLogger }),
+      /in use by process 1: give each instance its own DATA_DIR/,
+    );
+    writeFileSync(join(dir, 'LOCK'), '999999999');
+    const outbox = await openFileFlagOutbox({ dir, logger: silentLogger });
+    await outbox.close();
+    assert.ok(!readdirSync(dir).includes('LOCK'), 'released on close');
   });
 });
