@@ -42,7 +42,16 @@ async function withDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>
   try {
     return await fn(url.toString());
   } finally {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    // Retried: an autovacuum worker on the database makes FORCE fail for the `risk` role.
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      try {
+        await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        break;
+      } catch (err) {
+        if (attempt === 5) process.stderr.write(`could not drop ${name}: ${String(err)}\n`);
+        else await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
   }
 }
 

@@ -32,8 +32,28 @@ export async function createThrowawayDb(prefix = 'test'): Promise<ThrowawayDb> {
         await c.end();
       }
     },
-    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: () => dropDatabase(name),
   };
+}
+
+/**
+ * DROP DATABASE … WITH (FORCE), retried: it fails while a backend the `risk` role may not
+ * terminate (an autovacuum worker) is connected. A database left behind after the retries is
+ * reported, not failed on: it harms no other test.
+ */
+export async function dropDatabase(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    } catch (err) {
+      if (attempt >= 5) {
+        process.stderr.write(`could not drop test database ${name}: ${String(err)}\n`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
 }
 
 async function admin(sql: string): Promise<void> {
