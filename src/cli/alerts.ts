@@ -77,6 +77,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Piped into `head` and the like: the reader left, so leave too.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') stop('output closed');
+    else throw err;
+  });
 
   await consumer.connect();
   await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts['from-beginning'] });
