@@ -109,6 +109,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     emit = await setupEmitters(config, stores, logger, createEmitMetrics(metrics.registry));
   } catch (err) {
     // Nothing is serving yet: release what was opened, then fail the start.
+    await rulesSetup?.live.close().catch(() => undefined);
     for (const c of closers.reverse()) await c().catch(() => undefined);
     throw err;
   }
