@@ -17,7 +17,7 @@ import {
 } from '../helpers/kafka.js';
 import { runLoad } from '../helpers/load.js';
 import { createThrowawayDb } from '../helpers/pg.js';
-import { postScoreTo, startService } from '../helpers/service-process.js';
+import { postScoreTo, startService } from '../helpers/running-service.js';
 import { expectedWindows, storedWindows, trafficTx } from '../helpers/windows.js';
 
 const root = mkdtempSync(join(tmpdir(), 'risk-shutdown-'));
