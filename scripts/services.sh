@@ -4,10 +4,13 @@
 # all state under one directory. See DESIGN.md §7 and ../shared/notes/kafka-from-maven.md.
 #
 # Usage: bash scripts/services.sh up|down|status|env
+#        bash scripts/services.sh start|stop redis|postgres|kafka
 #   up      install missing Debian packages, start whatever is not running, wait until ready
 #   down    stop all three (idempotent)
 #   status  one line per service; exit 0 only if all three are up
 #   env     print export lines for the app and the tests: eval "$(bash scripts/services.sh env)"
+#   start   start one service (idempotent; waits until it is ready)
+#   stop    stop one service (idempotent); the fault tests use these, and restart what they stop
 #
 # Environment:
 #   RISK_SERVICES_DIR           state directory (default: /var/tmp/risk-scoring-services, one
@@ -667,12 +670,35 @@ export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 EOF
 }
 
+# cmd_one start|stop SERVICE: one service, under the same lock as up/down.
+cmd_one() {
+  local action="$1" service="$2"
+  case "$service" in
+    redis | postgres | kafka) ;;
+    *) usage ;;
+  esac
+  lock_state
+  case "$action:$service" in
+    start:redis) redis_start ;;
+    start:postgres) pg_start ;;
+    start:kafka) kafka_start ;;
+    stop:redis) redis_stop ;;
+    stop:postgres) pg_stop ;;
+    stop:kafka) kafka_stop ;;
+  esac
+}
+
 usage() {
   echo "usage: bash scripts/services.sh up|down|status|env" >&2
+  echo "       bash scripts/services.sh start|stop redis|postgres|kafka" >&2
   exit 2
 }
 
 main() {
+  if (($# == 2)) && [[ "$1" == start || "$1" == stop ]]; then
+    cmd_one "$1" "$2"
+    return
+  fi
   if (($# != 1)); then usage; fi
   case "$1" in
     up) cmd_up ;;

@@ -52,11 +52,11 @@ export function toMarkdown(r: BenchReport): string {
   return lines.join('\n');
 }
 
-/** Writes `<dir>/<date>-bench.md` and `.json`; returns the markdown path. */
-export function writeReport(r: BenchReport, dir = 'load-test/reports'): string {
+/** Writes `<dir>/<date>-<name>.md` and `.json`; returns the markdown path. */
+export function writeReport(r: BenchReport, dir = 'load-test/reports', name = 'bench'): string {
   mkdirSync(dir, { recursive: true });
   const stamp = r.startedAt.replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const base = join(dir, `${stamp}-bench`);
+  const base = join(dir, `${stamp}-${name}`);
   writeFileSync(`${base}.json`, JSON.stringify(r, null, 2) + '\n');
   writeFileSync(`${base}.md`, toMarkdown(r));
   return `${base}.md`;

@@ -3,11 +3,19 @@ export interface ReadinessCheck {
   /** The dependency's name as operators know it: `redis`, `postgres`, `kafka`, `rules`. */
   name: string;
   check(): Promise<void>;
+  /**
+   * False for a dependency whose loss degrades answers without stopping them (PostgreSQL: rules
+   * stay on the loaded version, flags go to the local outbox, windows wait in memory). Its
+   * failure is reported but keeps the service ready, so that an outage of a store shared by
+   * every replica does not take them all out of rotation. Default true.
+   */
+  critical?: boolean;
 }
 
 export interface CheckResult {
   dependency: string;
   ok: boolean;
+  critical: boolean;
   error?: string;
 }
 
@@ -28,11 +36,12 @@ export function runReadinessChecks(
     checks.map(async (c): Promise<CheckResult> => {
       try {
         await withTimeout(c.check(), timeoutMs);
-        return { dependency: c.name, ok: true };
+        return { dependency: c.name, ok: true, critical: c.critical ?? true };
       } catch (err) {
         return {
           dependency: c.name,
           ok: false,
+          critical: c.critical ?? true,
           error: err instanceof Error ? err.message : String(err),
         };
       }

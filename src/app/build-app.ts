@@ -20,6 +20,8 @@ import type { VelocityStore } from '../pipeline/velocity-store.js';
 import { RecentScored } from '../pipeline/recent-scored.js';
 import { createRulesAdmin } from '../pipeline/rules-admin.js';
 import type { Config } from './config.js';
+import { createEmitMetrics } from './emit-metrics.js';
+import { setupEmitters } from './emit-setup.js';
 import { createMetrics, instrumentScorer } from './metrics.js';
 import { RULES_DIR_AUTHOR, setupRules } from './rules-setup.js';
 import { openStores } from './stores.js';
@@ -90,8 +92,6 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     () => velocity.close(),
     () => decisions.close(),
   );
-  if (config.KAFKA_BROKERS !== undefined)
-    logger.warn('KAFKA_BROKERS is set but this version does not use it yet');
   const models = openModelSource(config, logger);
   closers.push(() => models.close());
 
@@ -104,18 +104,27 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     checks.push({
       name: stores.mode === 'postgres' ? 'postgres' : 'embedded-db',
       check: () => db.ping(),
+      critical: false,
     });
   }
   let rulesSetup;
+  let emit;
   try {
     rulesSetup = await setupRules(config, stores.rulesets, stores.mode, logger, metrics);
+    emit = await setupEmitters(config, stores, logger, createEmitMetrics(metrics.registry));
   } catch (err) {
     // Nothing is serving yet: release what was opened, then fail the start.
+    await rulesSetup?.live.close().catch(() => undefined);
     for (const c of closers.reverse()) await c().catch(() => undefined);
     throw err;
   }
   const rules = rulesSetup.live;
   closers.push(() => rules.close());
+  // Set when close() begins: the window buffer and the outbox relays get until then.
+  let emitDeadline = Number.POSITIVE_INFINITY;
+  const emitters = emit;
+  closers.push(() => emitters.close(emitDeadline));
+  emitters.start();
 
   const thresholds = {
     review: config.DECISION_REVIEW_THRESHOLD,
@@ -132,6 +141,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       logger,
       thresholds,
       recent,
+      flags: emitters.flags,
+      windows: emitters.windows,
     }),
     metrics,
   );
@@ -164,6 +175,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     version: SERVICE_VERSION,
     rulesAdmin,
     adminToken: config.ADMIN_TOKEN,
+    windows: stores.windows,
   });
   const grpc = createGrpcServer({ score, logger, checks, draining: () => draining });
 
@@ -180,6 +192,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     close() {
       closed ??= (async () => {
         draining = true;
+        // Leaves time to close the clients before main.ts's SHUTDOWN_TIMEOUT_MS deadline.
+        emitDeadline = Date.now() + Math.max(500, config.SHUTDOWN_TIMEOUT_MS - 1500);
         await Promise.all([
           http.close(),
           grpc.close(Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 1000)),

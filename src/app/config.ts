@@ -59,6 +59,21 @@ const schema = z
     RULES_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** Scored transactions kept (with their features) for backtests; 0 keeps none. */
     BACKTEST_RECENT_TRANSACTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+    /** Create KAFKA_FLAGS_TOPIC at start if missing (turn off where topics are provisioned). */
+    KAFKA_CREATE_TOPIC: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    /** How long the flag relay waits for more flags before sending a batch. */
+    FLAG_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+    FLAG_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** Server mode: how long a flag may wait for PostgreSQL before the file outbox takes it. */
+    FLAG_OUTBOX_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
+    WINDOW_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    /** Bound on window keys held in memory while writes fail (see README, Windows). */
+    WINDOW_BUFFER_MAX_KEYS: z.coerce.number().int().min(100).default(100_000),
+    /** Names this replica in window flush ids and the Kafka client id (default: host name). */
+    REPLICA_ID: z.string().min(1).max(64).optional(),
   })
   .refine((c) => c.DECISION_REVIEW_THRESHOLD <= c.DECISION_DECLINE_THRESHOLD, {
     path: ['DECISION_REVIEW_THRESHOLD'],

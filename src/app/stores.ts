@@ -1,12 +1,15 @@
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createMemoryRulesetStore } from '../adapters/memory/memory-ruleset-store.js';
+import { createMemoryWindowStore } from '../adapters/memory/memory-window-store.js';
 import type { Database } from '../adapters/postgres/database.js';
 import { migrate } from '../adapters/postgres/migrations.js';
 import { createPgDatabase } from '../adapters/postgres/pg-database.js';
 import { createPgliteDatabase } from '../adapters/postgres/pglite-database.js';
 import { createPgRulesetStore } from '../adapters/postgres/pg-ruleset-store.js';
+import { createPgWindowStore } from '../adapters/postgres/pg-window-store.js';
 import type { RulesetStore } from '../pipeline/ruleset-store.js';
+import type { WindowStore } from '../pipeline/window-store.js';
 import type { Config } from './config.js';
 
 export type StoreMode = 'postgres' | 'pglite' | 'memory';
@@ -16,6 +19,8 @@ export interface Stores {
   /** The SQL database (server or embedded); null in memory mode. */
   db: Database | null;
   rulesets: RulesetStore;
+  /** Aggregate risk windows: in the database, or in memory in memory mode. */
+  windows: WindowStore;
   close(): Promise<void>;
 }
 
@@ -57,10 +62,12 @@ export async function openStores(config: Config, logger: PinoLogger): Promise<St
     }
   }
   const rulesets = db === null ? createMemoryRulesetStore() : createPgRulesetStore(db);
+  const windows = db === null ? createMemoryWindowStore() : createPgWindowStore({ db });
   return {
     mode,
     db,
     rulesets,
+    windows,
     async close() {
       await rulesets.close();
       await db?.close();

@@ -27,4 +27,8 @@ export interface ScoreResponse {
 
 /** Known causes of a degraded answer; only these codes go on the wire, details go to the log. */
 export type DegradedReason =
-  'velocity_unavailable' | 'idempotency_unavailable' | 'model_unavailable';
+  | 'velocity_unavailable'
+  | 'idempotency_unavailable'
+  | 'model_unavailable'
+  /** The flag of this (non-approved) answer could not be stored: it will not be published. */
+  | 'flag_unavailable';

@@ -4,6 +4,7 @@ import type { DecisionThresholds } from '../domain/decision.js';
 import { decide } from '../domain/decision.js';
 import { RiskError } from '../domain/errors.js';
 import { buildFacts } from '../domain/facts.js';
+import { buildRiskFlag } from '../domain/flag.js';
 import type { VelocityFeatures } from '../domain/features.js';
 import { partitionShadow } from '../domain/rules/fired.js';
 import type { FiredRule } from '../domain/rules/types.js';
@@ -12,12 +13,14 @@ import { eventTimeMs } from '../domain/transaction.js';
 import { scoreAnomaly } from './anomaly.js';
 import type { Clock } from './clock.js';
 import type { DecisionCache, StoredDecision } from './decision-cache.js';
+import type { FlagOutbox } from './flag-outbox.js';
 import type { Logger } from './logger.js';
 import type { RecentScored } from './recent-scored.js';
 import type { ModelSource } from './model-source.js';
 import type { RulesetSource } from './ruleset-source.js';
 import type { DegradedReason, ScoreResponse } from './score-response.js';
 import type { VelocityStore } from './velocity-store.js';
+import type { WindowSink } from './window-sink.js';
 
 /** Event times further than this ahead of the wall clock are refused: they would trim history. */
 export const MAX_FUTURE_SKEW_MS = 15 * 60_000;
@@ -39,6 +42,10 @@ export interface ScorerOptions {
   thresholds: DecisionThresholds;
   /** Keeps what each scored transaction's rules saw, for backtests. */
   recent?: RecentScored;
+  /** Takes the flag of every answer that is not `approve`, durably, before the answer goes. */
+  flags?: FlagOutbox;
+  /** Folds every scored transaction (replays excluded) into the aggregate windows. */
+  windows?: WindowSink;
 }
 
 export interface ScoreOptions {
@@ -130,22 +137,44 @@ export function createScorer(opts: ScorerOptions): Scorer {
     if (degraded.length > 0) response.degraded_reasons = degraded;
     opts.recent?.add({ transaction: tx, features, anomaly_score: anomaly.score });
 
+    // The flag is stored before the decision: after a crash between the two, the caller's retry
+    // is scored again (no stored decision) and appends the same flag_id, so none is lost.
+    const flag = opts.flags === undefined ? null : buildRiskFlag({ transaction: tx, response });
+    if (flag !== null) {
+      try {
+        await opts.flags?.append(flag);
+      } catch (err) {
+        log.error({ err, transaction_id: tx.transaction_id }, 'the flag could not be stored');
+        response.degraded = true;
+        response.degraded_reasons = [...(response.degraded_reasons ?? []), 'flag_unavailable'];
+      }
+    }
+    const fold = (): void => opts.windows?.add({ ...tx, ...response });
+
     const explanation = options?.explain === true ? ruleset.explain?.(facts) : undefined;
     const answer = (r: ScoreResponse): ScoreOutcome => ({
       response: explanation === undefined ? r : { ...r, explanation },
       replayed: false,
     });
 
-    if (!cacheUp) return answer(response);
+    if (!cacheUp) {
+      fold();
+      return answer(response);
+    }
     try {
       const kept = await decisions.putIfAbsent(tx.transaction_id, { payloadHash, response });
-      // A concurrent call with the same id stored its answer first: everyone gets that one.
+      // A concurrent call with the same id stored its answer first: everyone gets that one, and
+      // only that call counts the transaction in the windows.
       if (kept.response !== response) return replay(kept, payloadHash, tx.transaction_id);
     } catch (err) {
       log.warn({ err, transaction_id: tx.transaction_id }, 'storing the decision failed');
       response.degraded = true;
-      response.degraded_reasons = [...degraded, 'idempotency_unavailable'];
+      response.degraded_reasons = [
+        ...(response.degraded_reasons ?? degraded),
+        'idempotency_unavailable',
+      ];
     }
+    fold();
     return answer(response);
   };
 }

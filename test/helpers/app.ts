@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { App } from '../../src/app/build-app.js';
 import { buildApp } from '../../src/app/build-app.js';
 import { loadConfig } from '../../src/app/config.js';
@@ -8,7 +10,15 @@ import { loadConfig } from '../../src/app/config.js';
  * own tests use it).
  */
 export async function buildTestApp(env: Record<string, string> = {}): Promise<App> {
-  return buildApp(loadConfig({ LOG_LEVEL: 'silent', EMBEDDED_STORE: 'memory', ...env }));
+  return buildApp(
+    loadConfig({
+      LOG_LEVEL: 'silent',
+      EMBEDDED_STORE: 'memory',
+      // Flags go to DATA_DIR/flags.ndjson without Kafka: keep them out of the working tree.
+      DATA_DIR: join(tmpdir(), `risk-test-${process.pid}`),
+      ...env,
+    }),
+  );
 }
 
 /** POST /v1/score through fastify's inject(). */

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { startService } from '../helpers/service-process.js';
+import { startService } from '../helpers/running-service.js';
 import { makeTx } from '../helpers/tx.js';
 
 function start(env: Record<string, string>) {
@@ -14,8 +14,7 @@ function start(env: Record<string, string>) {
 }
 
 test('main serves on embedded defaults and shuts down cleanly on SIGTERM with a request in flight', async () => {
-  const { child, listening, output } = start({});
-  const base = await listening();
+  const { child, url: base, output, exited } = await start({});
   const res = await fetch(`${base}/v1/score`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -41,14 +40,14 @@ test('main serves on embedded defaults and shuts down cleanly on SIGTERM with a 
   socket.write(body.slice(10));
   await once(socket, 'end');
   assert.match(reply, /^HTTP\/1\.1 200/, 'the in-flight request is finished, not dropped');
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, output());
+  assert.equal(await exited, 0, output());
   assert.match(output(), /shut down cleanly/);
 });
 
 test('main refuses bad configuration naming the variable', async () => {
-  const { child, output } = start({ HTTP_PORT: 'eighty' });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 78);
-  assert.match(output(), /HTTP_PORT/);
+  await assert.rejects(start({ HTTP_PORT: 'eighty' }), (err: Error) => {
+    assert.match(err.message, /exited with 78 before listening/);
+    assert.match(err.message, /HTTP_PORT/);
+    return true;
+  });
 });

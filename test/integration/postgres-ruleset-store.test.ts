@@ -4,25 +4,25 @@ import { MIGRATIONS, migrate } from '../../src/adapters/postgres/migrations.js';
 import { createPgDatabase } from '../../src/adapters/postgres/pg-database.js';
 import { createPgRulesetStore } from '../../src/adapters/postgres/pg-ruleset-store.js';
 import { rulesetStoreConformance } from '../conformance/ruleset-store.js';
-import type { TestDatabase } from '../helpers/postgres.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import type { ThrowawayDb } from '../helpers/pg.js';
+import { createThrowawayDb } from '../helpers/pg.js';
 
-const made: TestDatabase[] = [];
+const made: ThrowawayDb[] = [];
 after(async () => {
   for (const d of made) await d.drop();
 });
 
 rulesetStoreConformance('postgres server', async () => {
-  const tdb = await createTestDatabase('rulesets');
+  const tdb = await createThrowawayDb('rulesets');
   made.push(tdb);
   const db = createPgDatabase({ connectionString: tdb.url });
   await migrate(db);
   return { store: createPgRulesetStore(db), close: () => db.close() };
 });
 
-let shared: TestDatabase;
+let shared: ThrowawayDb;
 before(async () => {
-  shared = await createTestDatabase('migrate');
+  shared = await createThrowawayDb('migrate');
   made.push(shared);
 });
 

@@ -3,17 +3,16 @@
 // re-established.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import type { App } from '../../src/app/build-app.js';
-import type { TestDatabase } from '../helpers/postgres.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import type { ThrowawayDb } from '../helpers/pg.js';
+import { createThrowawayDb } from '../helpers/pg.js';
 import { buildTestApp, postScore } from '../helpers/app.js';
 import { makeTx } from '../helpers/tx.js';
 
-let db: TestDatabase;
+let db: ThrowawayDb;
 let app: App;
 before(async () => {
-  db = await createTestDatabase('reload');
+  db = await createThrowawayDb('reload');
 });
 after(async () => {
   await db.drop();
@@ -28,15 +27,8 @@ async function withApp(pollMs: number, fn: () => Promise<void>): Promise<void> {
   }
 }
 
-async function sql<T extends object>(text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = <T extends object>(text: string, params: unknown[] = []): Promise<T[]> =>
+  db.query<T & Record<string, unknown>>(text, params);
 
 async function versionScored(): Promise<string> {
   return String((await postScore(app, makeTx())).body.ruleset_version);

@@ -3,12 +3,11 @@
 // request fails and no response mixes rules of two versions.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import type { RiskRule } from '../../src/domain/rules/types.js';
-import type { TestDatabase } from '../helpers/postgres.js';
-import { createTestDatabase } from '../helpers/postgres.js';
-import type { ServiceProcess } from '../helpers/service-process.js';
-import { startService } from '../helpers/service-process.js';
+import type { ThrowawayDb } from '../helpers/pg.js';
+import { createThrowawayDb } from '../helpers/pg.js';
+import type { ServiceProcess } from '../helpers/running-service.js';
+import { startService } from '../helpers/running-service.js';
 import { makeTx } from '../helpers/tx.js';
 
 const TOKEN = 'replica-test-token-0123456789';
@@ -61,25 +60,24 @@ const pct = (xs: number[], p: number) => {
 };
 
 describe('rules across replicas (real PostgreSQL)', { timeout: 120_000 }, () => {
-  let db: TestDatabase;
+  let db: ThrowawayDb;
   const procs: ServiceProcess[] = [];
   let a = '';
   let b = '';
 
   before(async () => {
-    db = await createTestDatabase('replicas');
+    db = await createThrowawayDb('replicas');
     const env = { DATABASE_URL: db.url, ADMIN_TOKEN: TOKEN };
-    procs.push(startService(env), startService(env));
-    const bases = await Promise.all(procs.map((p) => p.listening()));
-    a = bases[0] ?? '';
-    b = bases[1] ?? '';
+    procs.push(...(await Promise.all([startService(env), startService(env)])));
+    a = procs[0]?.url ?? '';
+    b = procs[1]?.url ?? '';
   });
 
   after(async () => {
     for (const p of procs) {
       if (p.child.exitCode === null) {
         p.child.kill('SIGTERM');
-        await once(p.child, 'exit');
+        await p.exited;
       }
     }
     await db.drop();

@@ -43,6 +43,57 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 2,
+    name: 'risk_windows',
+    sql: `
+      -- DESIGN.md §4.8. Replicas add partial aggregates (additive upserts); money is numeric so
+      -- that sums are exact; the average and the flag derive from the stored totals.
+      CREATE TABLE risk_windows (
+        window_start           timestamptz NOT NULL,
+        dimension              text NOT NULL
+          CHECK (dimension IN ('all', 'merchant_category', 'location', 'channel')),
+        dimension_value        text NOT NULL,
+        window_end             timestamptz NOT NULL,
+        total_amount           numeric NOT NULL,
+        transaction_count      bigint NOT NULL,
+        high_risk_transactions bigint NOT NULL,
+        flagged_transactions   bigint NOT NULL,
+        risk_score_sum         bigint NOT NULL,
+        max_risk_score         integer NOT NULL,
+        avg_risk_score         numeric GENERATED ALWAYS AS
+          (round(risk_score_sum::numeric / transaction_count, 2)) STORED,
+        risk_flag              boolean GENERATED ALWAYS AS (high_risk_transactions > 0) STORED,
+        updated_at             timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (window_start, dimension, dimension_value)
+      );
+      CREATE INDEX risk_windows_by_dimension ON risk_windows (dimension, window_start);
+      -- One row per applied flush, written in the same statement as its upserts: a retried
+      -- flush finds its id and adds nothing. Old ids are pruned (see pg-window-store.ts).
+      CREATE TABLE risk_window_flushes (
+        flush_id   text PRIMARY KEY,
+        flushed_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+  {
+    id: 3,
+    name: 'risk_flag_outbox',
+    sql: `
+      -- DESIGN.md §4.7: each flag stays here until the broker acknowledged it. Relays of every
+      -- replica claim due rows with FOR UPDATE SKIP LOCKED and push next_attempt_at forward
+      -- as a lease; a relay that dies leaves its rows to be claimed again when the lease ends.
+      CREATE TABLE risk_flag_outbox (
+        flag_id         uuid PRIMARY KEY,
+        payload         json NOT NULL,
+        created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+        attempts        integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        last_error      text
+      );
+      CREATE INDEX risk_flag_outbox_due ON risk_flag_outbox (next_attempt_at);
+    `,
+  },
 ];
 
 /** Any constant works; it only has to be the same for every replica of this service. */

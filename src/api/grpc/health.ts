@@ -54,7 +54,7 @@ export function createGrpcHealth(opts: GrpcHealthOptions): GrpcHealth {
   async function evaluate(): Promise<ServingStatus> {
     if (stopped || opts.draining()) return 'NOT_SERVING';
     const results = await runReadinessChecks(opts.checks, timeoutMs);
-    if (results.some((r) => !r.ok)) return 'NOT_SERVING';
+    if (results.some((r) => !r.ok && r.critical)) return 'NOT_SERVING';
     return stopped || opts.draining() ? 'NOT_SERVING' : 'SERVING';
   }
 

@@ -22,10 +22,12 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = (app, opts)
     const results = await runReadinessChecks(opts.checks, timeoutMs);
     const failing = results
       .filter((r) => !r.ok)
-      .map(({ dependency, error }) => ({ dependency, error }));
+      .map(({ dependency, error, critical }) => ({ dependency, error, critical }));
     const checks = Object.fromEntries(results.map((r) => [r.dependency, r.ok ? 'ok' : 'failing']));
-    if (failing.length > 0)
+    if (failing.some((f) => f.critical))
       return reply.status(503).send({ status: 'unavailable', checks, failing });
+    // Only non-critical dependencies fail: still ready, answers are degraded.
+    if (failing.length > 0) return { status: 'degraded', checks, failing };
     return { status: 'ready', checks };
   });
   return Promise.resolve();

@@ -12,6 +12,8 @@ import { metricsRoutes } from './metrics-routes.js';
 import type { RulesAdmin } from '../../pipeline/rules-admin.js';
 import { rulesRoutes } from './rules-routes.js';
 import { scoreRoutes } from './score-routes.js';
+import type { WindowStore } from '../../pipeline/window-store.js';
+import { windowsRoutes } from './windows-routes.js';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -23,6 +25,8 @@ export interface HttpServerOptions {
   version: string;
   rulesAdmin: RulesAdmin;
   adminToken: string | undefined;
+  /** Serves `GET /v1/windows`. */
+  windows: WindowStore;
 }
 
 /** The REST front door, built but not listening: main.ts listens, tests use `inject()`. */
@@ -59,5 +63,6 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(healthRoutes, { checks: opts.checks, draining: opts.draining });
   await app.register(metricsRoutes, { registry: opts.registry });
   await app.register(rulesRoutes, { admin: opts.rulesAdmin, adminToken: opts.adminToken });
+  await app.register(windowsRoutes, { windows: opts.windows });
   return app;
 }

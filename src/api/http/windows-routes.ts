@@ -1,0 +1,105 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { RiskError } from '../../domain/errors.js';
+import type { WindowDimension } from '../../domain/windows.js';
+import { WINDOW_DIMENSIONS, toWindowRow } from '../../domain/windows.js';
+import type { WindowStore } from '../../pipeline/window-store.js';
+
+export interface WindowsRoutesOptions {
+  windows: WindowStore;
+  now?: () => number;
+}
+
+const DEFAULT_RANGE_MS = 3_600_000;
+const DEFAULT_LIMIT = 1000;
+const MAX_LIMIT = 10_000;
+
+const windowRowSchema = {
+  type: 'object',
+  required: [
+    'window_start',
+    'window_end',
+    'dimension',
+    'dimension_value',
+    'total_amount',
+    'transaction_count',
+    'high_risk_transactions',
+    'flagged_transactions',
+    'max_risk_score',
+    'avg_risk_score',
+    'risk_flag',
+  ],
+  properties: {
+    window_start: { type: 'string', format: 'date-time' },
+    window_end: { type: 'string', format: 'date-time' },
+    dimension: { type: 'string', enum: [...WINDOW_DIMENSIONS] },
+    dimension_value: { type: 'string', description: '"*" for the dimension "all"' },
+    total_amount: { type: 'number', description: 'exact sum (kept as numeric in PostgreSQL)' },
+    transaction_count: { type: 'integer' },
+    high_risk_transactions: { type: 'integer', description: 'risk_score ≥ 80' },
+    flagged_transactions: { type: 'integer', description: 'decision ≠ approve' },
+    max_risk_score: { type: 'integer' },
+    avg_risk_score: { type: 'number', description: 'mean risk_score, two decimals' },
+    risk_flag: { type: 'boolean', description: 'high_risk_transactions > 0' },
+  },
+} as const;
+
+/**
+ * `GET /v1/windows?from&to&dimension&limit` (DESIGN.md §4.8): the stored aggregate windows
+ * whose start lies in [from, to), oldest first, as `{windows: [...]}`. Defaults: the last hour,
+ * dimension `all`, 1000 rows. Updates of the last WINDOW_FLUSH_INTERVAL_MS may not be written
+ * yet.
+ */
+export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opts) => {
+  const now = opts.now ?? Date.now;
+  app.get<{
+    Querystring: { from?: string; to?: string; dimension?: WindowDimension; limit?: string };
+  }>(
+    '/v1/windows',
+    {
+      schema: {
+        tags: ['windows'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: {
+              type: 'string',
+              format: 'date-time',
+              description: 'RFC 3339; default: to − 1 h',
+            },
+            to: { type: 'string', format: 'date-time', description: 'RFC 3339; default: now' },
+            dimension: { type: 'string', enum: [...WINDOW_DIMENSIONS], default: 'all' },
+            limit: { type: 'string', pattern: '^[1-9][0-9]{0,4}$', description: `1–${MAX_LIMIT}` },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['windows'],
+            properties: { windows: { type: 'array', items: windowRowSchema } },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const toMs = req.query.to === undefined ? now() : Date.parse(req.query.to);
+      const fromMs =
+        req.query.from === undefined ? toMs - DEFAULT_RANGE_MS : Date.parse(req.query.from);
+      const limit = Number(req.query.limit ?? DEFAULT_LIMIT);
+      if (!(fromMs < toMs))
+        throw new RiskError('RISK_ERR_VALIDATION', '/from: must be before to', [
+          { field: '/from', message: 'must be before to' },
+        ]);
+      if (limit > MAX_LIMIT)
+        throw new RiskError('RISK_ERR_VALIDATION', `/limit: must be at most ${MAX_LIMIT}`, [
+          { field: '/limit', message: `must be at most ${MAX_LIMIT}` },
+        ]);
+      const query = { fromMs, toMs, dimension: req.query.dimension ?? 'all', limit };
+      const rows = await opts.windows.query(query).catch((err: unknown) => {
+        throw new RiskError('RISK_ERR_UNAVAILABLE', 'the window store is not available', [], err);
+      });
+      return { windows: rows.map(toWindowRow) };
+    },
+  );
+  return Promise.resolve();
+};

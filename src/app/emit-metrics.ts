@@ -1,0 +1,146 @@
+import type { Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { OutboxStore } from '../pipeline/flag-outbox.js';
+import type { RelayObserver } from '../pipeline/flag-relay.js';
+import type { WindowBufferStats, WindowObserver } from '../pipeline/window-buffer.js';
+
+export interface EmitMetrics {
+  relay: RelayObserver;
+  windows: WindowObserver;
+  /** A flag the local file outbox took because PostgreSQL did not. */
+  flagFallback(): void;
+  /** Reports these outboxes' depth and age on every scrape. */
+  watchOutboxes(stores: readonly OutboxStore[]): void;
+  watchWindows(stats: () => WindowBufferStats): void;
+}
+
+/** Metrics of the flag outbox and relay and of the window buffer, on the app's registry. */
+export function createEmitMetrics(registry: Registry): EmitMetrics {
+  const registers = [registry];
+  let outboxes: readonly OutboxStore[] = [];
+  let windowStats: (() => WindowBufferStats) | undefined;
+
+  new Gauge({
+    name: 'risk_flag_outbox_depth',
+    help: 'Flags stored in the outbox and not yet acknowledged by Kafka',
+    labelNames: ['outbox'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const s of outboxes) {
+        const stats = await s.stats().catch(() => null);
+        if (stats !== null) this.set({ outbox: s.name }, stats.depth);
+      }
+    },
+  });
+  new Gauge({
+    name: 'risk_flag_outbox_oldest_age_seconds',
+    help: 'Age of the oldest flag in the outbox (0 when empty)',
+    labelNames: ['outbox'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const s of outboxes) {
+        const stats = await s.stats().catch(() => null);
+        if (stats === null) continue;
+        const age = stats.oldestAppendedAtMs === null ? 0 : Date.now() - stats.oldestAppendedAtMs;
+        this.set({ outbox: s.name }, Math.max(0, age) / 1000);
+      }
+    },
+  });
+  const published = new Counter({
+    name: 'risk_flags_published_total',
+    help: 'Flags acknowledged by Kafka (acks = all), by outbox',
+    labelNames: ['outbox'] as const,
+    registers,
+  });
+  const failed = new Counter({
+    name: 'risk_flag_publish_failures_total',
+    help: 'Flags in publish attempts that failed (they stay in the outbox and are retried)',
+    labelNames: ['outbox'] as const,
+    registers,
+  });
+  const delivery = new Histogram({
+    name: 'risk_flag_delivery_seconds',
+    help: 'From scoring (scored_at) to the broker acknowledging the flag',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers,
+  });
+  const fallback = new Counter({
+    name: 'risk_flags_fallback_total',
+    help: 'Flags stored in the local file outbox because PostgreSQL failed or was slow',
+    registers,
+  });
+  const flushDuration = new Histogram({
+    name: 'risk_window_flush_duration_seconds',
+    help: 'Time to write one batch of window upserts',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers,
+  });
+  const flushedKeys = new Counter({
+    name: 'risk_window_flushed_keys_total',
+    help: 'Window keys (window, dimension value) written by additive upserts',
+    registers,
+  });
+  const flushFailures = new Counter({
+    name: 'risk_window_flush_failures_total',
+    help: 'Window writes that failed (the batch is kept and retried with its flush id)',
+    registers,
+  });
+  const dropped = new Counter({
+    name: 'risk_window_updates_dropped_total',
+    help: 'Window updates dropped because the buffer held WINDOW_BUFFER_MAX_KEYS keys',
+    registers,
+  });
+  new Gauge({
+    name: 'risk_window_buffered_keys',
+    help: 'Window keys held in memory, not yet written',
+    registers,
+    collect() {
+      this.set(windowStats?.().bufferedKeys ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'risk_window_flush_lag_seconds',
+    help: 'Age of the oldest window update not yet written (0 when all is written)',
+    registers,
+    collect() {
+      const oldest = windowStats?.().oldestUnwrittenMs ?? null;
+      this.set(oldest === null ? 0 : Math.max(0, Date.now() - oldest) / 1000);
+    },
+  });
+
+  return {
+    relay: {
+      published(store, flags) {
+        published.inc({ outbox: store }, flags.length);
+        const now = Date.now();
+        for (const f of flags) delivery.observe(Math.max(0, now - Date.parse(f.scored_at)) / 1000);
+      },
+      failed(store, count) {
+        failed.inc({ outbox: store }, count);
+      },
+    },
+    windows: {
+      flushed(keys, seconds) {
+        flushedKeys.inc(keys);
+        flushDuration.observe(seconds);
+      },
+      flushFailed() {
+        flushFailures.inc();
+      },
+      dropped(count) {
+        dropped.inc(count);
+      },
+    },
+    flagFallback() {
+      fallback.inc();
+    },
+    watchOutboxes(stores) {
+      outboxes = stores;
+    },
+    watchWindows(stats) {
+      windowStats = stats;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger as PinoLogger } from 'pino';
+import { openFileFlagOutbox } from '../adapters/file/file-flag-outbox.js';
+import { openNdjsonFlagFile } from '../adapters/file/ndjson-flag-file.js';
+import { createKafkaFlagPublisher } from '../adapters/kafka/kafka-flag-publisher.js';
+import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.js';
+import { createFallbackOutbox } from '../pipeline/fallback-outbox.js';
+import type { FlagOutbox, OutboxStore } from '../pipeline/flag-outbox.js';
+import type { FlagRelay } from '../pipeline/flag-relay.js';
+import { createFlagRelay } from '../pipeline/flag-relay.js';
+import type { WindowBuffer } from '../pipeline/window-buffer.js';
+import { createWindowBuffer } from '../pipeline/window-buffer.js';
+import type { Config } from './config.js';
+import type { EmitMetrics } from './emit-metrics.js';
+import type { Stores } from './stores.js';
+import { dataPath } from './stores.js';
+
+/** What the scorer emits into, and how it is shut down. */
+export interface Emitters {
+  flags: FlagOutbox;
+  /** Where flags end up: `kafka`, or `file` (the NDJSON file, without KAFKA_BROKERS). */
+  flagsTo: 'kafka' | 'file';
+  windows: WindowBuffer;
+  start(): void;
+  /**
+   * Writes the window buffer and drains the outbox relays, both until `deadlineMs` at most,
+   * then closes what was opened here. Flags not yet published stay in the durable outbox.
+   */
+  close(deadlineMs: number): Promise<void>;
+}
+
+/**
+ * Flags (DESIGN.md §4.7, §5):
+ * - without KAFKA_BROKERS: appended to DATA_DIR/flags.ndjson, the destination itself;
+ * - with KAFKA_BROKERS and DATABASE_URL: the `risk_flag_outbox` table, with the local file
+ *   outbox DATA_DIR/flag-outbox taking over while PostgreSQL fails; a relay drains each;
+ * - with KAFKA_BROKERS only: the file outbox and its relay.
+ * Windows (§4.8): a buffer in memory written every WINDOW_FLUSH_INTERVAL_MS to the stores'
+ * window store (PostgreSQL, PGlite or memory).
+ */
+export async function setupEmitters(
+  config: Config,
+  stores: Stores,
+  logger: PinoLogger,
+  metrics: EmitMetrics,
+): Promise<Emitters> {
+  const replica = config.REPLICA_ID ?? hostname();
+  const closers: Array<() => Promise<void>> = [];
+  const relays: FlagRelay[] = [];
+  let flags: FlagOutbox;
+  let flagsTo: Emitters['flagsTo'];
+
+  if (config.KAFKA_BROKERS === undefined) {
+    const file = await openNdjsonFlagFile(dataPath(config, 'flags.ndjson'));
+    closers.push(() => file.close());
+    flags = file;
+    flagsTo = 'file';
+    logger.info({ path: file.path }, 'KAFKA_BROKERS not set: flags are appended to a local file');
+  } else {
+    flagsTo = 'kafka';
+    const publisher = createKafkaFlagPublisher({
+      brokers: config.KAFKA_BROKERS.split(','),
+      topic: config.KAFKA_FLAGS_TOPIC,
+      clientId: `risk-scoring-${replica}`,
+      createTopic: config.KAFKA_CREATE_TOPIC,
+      logger,
+    });
+    const file = await openFileFlagOutbox({ dir: dataPath(config, 'flag-outbox'), logger });
+    const outboxes: OutboxStore[] = [file];
+    if (stores.mode === 'postgres' && stores.db !== null) {
+      const pg = createPgFlagOutbox({ db: stores.db });
+      outboxes.unshift(pg);
+      flags = createFallbackOutbox({
+        primary: pg,
+        fallback: file,
+        timeoutMs: config.FLAG_OUTBOX_TIMEOUT_MS,
+        logger,
+        onFallback: () => metrics.flagFallback(),
+      });
+    } else {
+      flags = file;
+    }
+    for (const store of outboxes) {
+      relays.push(
+        createFlagRelay({
+          store,
+          publisher,
+          logger,
+          lingerMs: config.FLAG_LINGER_MS,
+          batchMax: config.FLAG_BATCH_MAX,
+          observer: metrics.relay,
+        }),
+      );
+    }
+    metrics.watchOutboxes(outboxes);
+    closers.push(() => publisher.close(), ...outboxes.map((o) => () => o.close()));
+    logger.info(
+      { topic: config.KAFKA_FLAGS_TOPIC, outboxes: outboxes.map((o) => o.name) },
+      'flags go to Kafka through a durable outbox',
+    );
+  }
+
+  const windows = createWindowBuffer({
+    store: stores.windows,
+    windowSeconds: config.RISK_WINDOW_SECONDS,
+    // A random part per start: a restarted replica must never reuse an applied flush id.
+    flushIdPrefix: `${replica}/${randomUUID()}`,
+    flushIntervalMs: config.WINDOW_FLUSH_INTERVAL_MS,
+    maxKeys: config.WINDOW_BUFFER_MAX_KEYS,
+    logger,
+    observer: metrics.windows,
+  });
+  metrics.watchWindows(() => windows.stats());
+
+  return {
+    flags,
+    flagsTo,
+    windows,
+    start() {
+      windows.start();
+      for (const r of relays) r.start();
+    },
+    async close(deadlineMs) {
+      const [written, ...drained] = await Promise.all([
+        windows.close(deadlineMs),
+        ...relays.map((r) => r.drain(deadlineMs)),
+      ]);
+      logger.info(
+        { windows_written: written, outboxes_drained: drained },
+        'window buffer and flag outbox flushed for shutdown',
+      );
+      for (const c of closers) {
+        try {
+          await c();
+        } catch (err) {
+          logger.warn({ err }, 'error while closing the flag outbox');
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import type { WindowAggregate, WindowInput } from '../domain/windows.js';
+import { WindowAccumulator } from '../domain/windows.js';
+import type { BackoffPolicy } from './backoff.js';
+import { backoffDelay } from './backoff.js';
+import { untilDeadline } from './deadline.js';
+import type { Logger } from './logger.js';
+import type { WindowSink } from './window-sink.js';
+import type { WindowStore } from './window-store.js';
+
+export interface WindowObserver {
+  flushed(keys: number, seconds: number): void;
+  flushFailed(): void;
+  /** Key updates refused because the buffer held `maxKeys` keys. */
+  dropped(count: number): void;
+}
+
+export interface WindowBufferOptions {
+  store: WindowStore;
+  windowSeconds: number;
+  /**
+   * Prefix of this process's flush ids. It must differ between processes that run at the same
+   * time and between restarts: callers add a random part per start (see build-app).
+   */
+  flushIdPrefix: string;
+  flushIntervalMs?: number;
+  /**
+   * Bound on the keys held in memory (buffered and awaiting a retry together). Memory grows
+   * with distinct (window, dimension value) keys, not with transactions; at the bound, updates
+   * of keys already held still count, updates that would need a new key are dropped and counted.
+   */
+  maxKeys?: number;
+  logger: Logger;
+  observer?: WindowObserver;
+  backoff?: BackoffPolicy;
+}
+
+export interface WindowBufferStats {
+  bufferedKeys: number;
+  /** When the oldest update not yet written was made (epoch ms); null when all is written. */
+  oldestUnwrittenMs: number | null;
+}
+
+export interface WindowBuffer extends WindowSink {
+  start(): void;
+  /** One write attempt now. True when nothing is left to write. */
+  flush(): Promise<boolean>;
+  stats(): WindowBufferStats;
+  /** Stops the timer, then writes everything, retrying until `deadlineMs`. True when all was written. */
+  close(deadlineMs: number): Promise<boolean>;
+}
+
+interface PendingFlush {
+  id: string;
+  parts: WindowAggregate[];
+  since: number;
+}
+
+/**
+ * The windows of this replica's transactions since the last write, written every
+ * `flushIntervalMs` as one batch of additive upserts.
+ *
+ * Exactly once across failures: a batch gets its flush id when it is cut from the buffer and
+ * keeps it, with the same parts, until a write of it succeeds. New transactions go into a new
+ * buffer meanwhile, never into the batch awaiting its retry, so every retry sends exactly what
+ * the first attempt sent and the store's once-per-id rule makes the outcome single whatever the
+ * earlier attempts did.
+ */
+export function createWindowBuffer(opts: WindowBufferOptions): WindowBuffer {
+  const { store, observer } = opts;
+  const log = opts.logger.child({ component: 'window-buffer' });
+  const sizeMs = opts.windowSeconds * 1000;
+  const flushIntervalMs = opts.flushIntervalMs ?? 1000;
+  const maxKeys = opts.maxKeys ?? 100_000;
+  const backoff = opts.backoff ?? { minMs: flushIntervalMs, maxMs: 30_000 };
+
+  let current = new WindowAccumulator(sizeMs);
+  let currentSince: number | null = null;
+  let pending: PendingFlush | null = null;
+  let seq = 0;
+  let failures = 0;
+  let nextAttemptAt = 0;
+  let flushing: Promise<boolean> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let lastDropLog = 0;
+  let lastFailureLog = 0;
+
+  const held = (): number => current.size + (pending?.parts.length ?? 0);
+
+  async function attempt(): Promise<boolean> {
+    if (pending === null) {
+      if (current.size === 0) return true;
+      seq += 1;
+      pending = {
+        id: `${opts.flushIdPrefix}:${seq}`,
+        parts: current.list(),
+        since: currentSince ?? Date.now(),
+      };
+      current = new WindowAccumulator(sizeMs);
+      currentSince = null;
+    }
+    const started = performance.now();
+    try {
+      await store.add(pending.id, pending.parts);
+    } catch (err) {
+      failures += 1;
+      nextAttemptAt = Date.now() + backoffDelay(failures, backoff);
+      observer?.flushFailed();
+      const now = Date.now();
+      if (now - lastFailureLog >= 10_000) {
+        lastFailureLog = now;
+        log.warn(
+          {
+            err: err instanceof Error ? err.message : String(err),
+            flush_id: pending.id,
+            failures,
+            buffered_keys: held(),
+          },
+          'writing windows failed; the batch is kept and retried with the same flush id',
+        );
+      }
+      return false;
+    }
+    if (failures > 0)
+      log.info({ flush_id: pending.id, after_failures: failures }, 'windows written again');
+    observer?.flushed(pending.parts.length, (performance.now() - started) / 1000);
+    failures = 0;
+    nextAttemptAt = 0;
+    pending = null;
+    return current.size === 0;
+  }
+
+  function flush(): Promise<boolean> {
+    flushing ??= attempt().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  }
+
+  return {
+    add(input: WindowInput) {
+      const refused = current.add(input, () => held() < maxKeys);
+      if (currentSince === null && current.size > 0) currentSince = Date.now();
+      if (refused > 0) {
+        observer?.dropped(refused);
+        const now = Date.now();
+        if (now - lastDropLog >= 10_000) {
+          lastDropLog = now;
+          log.error(
+            { max_keys: maxKeys, buffered_keys: held() },
+            'window buffer full (the store has been failing): updates needing a new key are dropped',
+          );
+        }
+      }
+    },
+    start() {
+      timer ??= setInterval(() => {
+        if (flushing !== undefined || Date.now() < nextAttemptAt) return;
+        void flush();
+      }, flushIntervalMs);
+      timer.unref();
+    },
+    flush,
+    stats() {
+      const since = [pending?.since, currentSince].filter(
+        (t): t is number => typeof t === 'number',
+      );
+      return {
+        bufferedKeys: held(),
+        oldestUnwrittenMs: since.length > 0 ? Math.min(...since) : null,
+      };
+    },
+    async close(deadlineMs) {
+      clearInterval(timer);
+      timer = undefined;
+      for (let first = true; ; first = false) {
+        if (!first && Date.now() >= deadlineMs) break;
+        // A write that hangs (a server that stopped answering) must not hold shutdown past the deadline.
+        const done = await untilDeadline(flush(), deadlineMs);
+        if (done === true) return true;
+        const wait = Math.min(nextAttemptAt, deadlineMs) - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      log.error({ buffered_keys: held() }, 'shutdown deadline passed: window updates not written');
+      return false;
+    },
+  };
+}

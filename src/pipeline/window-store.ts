@@ -1,0 +1,23 @@
+import type { WindowAggregate, WindowDimension } from '../domain/windows.js';
+
+export interface WindowQuery {
+  /** Windows starting at or after this instant (epoch ms)… */
+  fromMs: number;
+  /** …and before this one. */
+  toMs: number;
+  dimension: WindowDimension;
+  limit: number;
+}
+
+/** The durable home of the aggregate windows (PostgreSQL server or embedded, or memory). */
+export interface WindowStore {
+  /**
+   * Adds partial aggregates to the stored ones, atomically, once per `flushId`: a flush id
+   * already applied is skipped entirely. A caller that does not know whether an attempt
+   * committed (a timeout, a lost connection) retries with the same id and the same parts, and
+   * nothing is counted twice.
+   */
+  add(flushId: string, parts: readonly WindowAggregate[]): Promise<void>;
+  /** Stored windows in the range, oldest first, then by dimension value. */
+  query(q: WindowQuery): Promise<WindowAggregate[]>;
+}

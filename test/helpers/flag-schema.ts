@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
+import { PACKAGE_ROOT } from '../../src/app/paths.js';
+
+/** A validator for the repository's JSON Schema of risk.flag.v1 (what alert teams are given). */
+export function flagSchemaValidator() {
+  const schema = JSON.parse(
+    readFileSync(join(PACKAGE_ROOT, 'src/domain/schemas/risk.flag.v1.json'), 'utf8'),
+  ) as object;
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  ajvFormats.default(ajv);
+  const validate = ajv.compile(schema);
+  return (value: unknown): string | null =>
+    validate(value) ? null : ajv.errorsText(validate.errors);
+}

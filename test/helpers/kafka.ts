@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import type { RiskFlag } from '../../src/domain/flag.js';
+
+export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+
+function client(id: string): Kafka {
+  return new Kafka({
+    clientId: id,
+    brokers: KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    retry: { retries: 5, initialRetryTime: 300 },
+  });
+}
+
+/** A topic name no other test uses. */
+export const uniqueTopic = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export async function createTopic(topic: string, partitions = 1): Promise<void> {
+  const admin = client(`admin-${topic}`).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+      timeout: 10_000,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopic(topic: string): Promise<void> {
+  const admin = client(`admin-${topic}`).admin();
+  try {
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
+  } catch {
+    // Best effort: a leftover topic in the dev broker harms nobody.
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export interface ReceivedFlag {
+  flag: RiskFlag;
+  key: string | undefined;
+  /** Wall-clock time of receipt (epoch ms). */
+  at: number;
+}
+
+/** Every message of a topic from the beginning, duplicates included, in arrival order. */
+export interface FlagCollector {
+  received: ReceivedFlag[];
+  /** Distinct flag ids received. */
+  ids(): Set<string>;
+  stop(): Promise<void>;
+}
+
+export async function collectFlags(topic: string): Promise<FlagCollector> {
+  const consumer: Consumer = client(`collector-${topic}`).consumer({
+    groupId: `collector-${randomUUID().slice(0, 8)}`,
+    allowAutoTopicCreation: false,
+    // Short sessions: after the broker restarts, the group comes back quickly.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    retry: { retries: 100, initialRetryTime: 300, maxRetryTime: 3_000 },
+  });
+  const received: ReceivedFlag[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: ({ message }) => {
+      received.push({
+        flag: JSON.parse(message.value?.toString() ?? 'null') as RiskFlag,
+        key: message.key?.toString(),
+        at: Date.now(),
+      });
+      return Promise.resolve();
+    },
+  });
+  return {
+    received,
+    ids: () => new Set(received.map((r) => r.flag.flag_id)),
+    stop: () => consumer.disconnect(),
+  };
+}

@@ -1,0 +1,110 @@
+// Fault test on the real broker: Kafka is stopped while transactions are scored, then started.
+// Scoring keeps answering (flags wait in the PostgreSQL outbox), and afterwards every flag is on
+// the topic: the distinct flag ids are exactly the flagged answers'. Kafka is restarted in a
+// `finally` whatever happens: other tests share it.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../../src/app/build-app.js';
+import { loadConfig } from '../../src/app/config.js';
+import { flagIdFor } from '../../src/domain/flag.js';
+import { postScore } from '../helpers/app.js';
+import { waitFor } from '../helpers/fakes.js';
+import {
+  KAFKA_BROKERS,
+  collectFlags,
+  createTopic,
+  deleteTopic,
+  uniqueTopic,
+} from '../helpers/kafka.js';
+import { percentile, runLoad } from '../helpers/load.js';
+import { createThrowawayDb } from '../helpers/pg.js';
+import { serviceCtl } from '../helpers/services.js';
+import { trafficTx } from '../helpers/windows.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'risk-fault-kafka-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+test(
+  'Kafka stopped while scoring, then started: every flag arrives, once after dedupe on flag_id',
+  { timeout: 180_000 },
+  async (t) => {
+    const db = await createThrowawayDb('fault_kafka');
+    const topic = uniqueTopic('flags-fault');
+    await createTopic(topic);
+    const app = await buildApp(
+      loadConfig({
+        LOG_LEVEL: 'error',
+        DATABASE_URL: db.url,
+        DATA_DIR: dataDir,
+        KAFKA_BROKERS,
+        KAFKA_FLAGS_TOPIC: topic,
+        KAFKA_CREATE_TOPIC: 'false',
+      }),
+    );
+    const base = Date.parse('2024-04-01T09:00:00Z');
+    let phase: 'up' | 'down' | 'back' = 'up';
+    let stopLoad = false;
+    const phaseOf = new Map<string, string>();
+    let collector;
+    try {
+      const load = runLoad({
+        concurrency: 4,
+        next: (i) => {
+          const tx = trafficTx('fk', i, base);
+          phaseOf.set(tx.transaction_id, phase);
+          return tx;
+        },
+        stop: () => stopLoad,
+        send: async (tx) => {
+          // A steady trickle rather than flat out: this test is about the outage, not speed.
+          await new Promise((r) => setTimeout(r, 10));
+          return postScore(app, tx);
+        },
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      const stopMs = serviceCtl('stop', 'kafka');
+      phase = 'down';
+      await new Promise((r) => setTimeout(r, 3000));
+      const depthDown = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM risk_flag_outbox',
+      );
+      const startMs = serviceCtl('start', 'kafka');
+      phase = 'back';
+      await new Promise((r) => setTimeout(r, 1500));
+      stopLoad = true;
+      const { ok, failed } = await load;
+
+      assert.deepEqual(failed, [], 'every call answered');
+      const during = ok.filter((o) => phaseOf.get(o.tx.transaction_id) === 'down');
+      const flagged = ok.filter((o) => o.response.risk_flag);
+      assert.ok(during.length > 20, `${during.length} scored while Kafka was down`);
+      assert.ok((depthDown[0]?.n ?? 0) > 0, 'flags waited in the outbox');
+      t.diagnostic(
+        `kafka stop ${stopMs} ms, start ${startMs} ms; ${ok.length} scored, ${flagged.length} ` +
+          `flagged, ${during.length} while down (p99 ${percentile(
+            during.map((o) => o.ms),
+            99,
+          ).toFixed(1)} ms); outbox depth while down ${depthDown[0]?.n}`,
+      );
+
+      collector = await collectFlags(topic);
+      const c = collector;
+      const expected = new Set(flagged.map((o) => flagIdFor(o.tx.transaction_id)));
+      await waitFor(() => c.ids().size >= expected.size, 60_000, 'every flag consumed');
+      await new Promise((r) => setTimeout(r, 500)); // anything extra would show up here
+      assert.deepEqual([...c.ids()].sort(), [...expected].sort());
+      assert.equal(c.ids().size, flagged.length);
+      t.diagnostic(`${c.received.length} messages for ${c.ids().size} flags`);
+    } finally {
+      stopLoad = true;
+      serviceCtl('start', 'kafka');
+      await collector?.stop().catch(() => undefined);
+      await app.close();
+      await deleteTopic(topic);
+      await db.drop();
+    }
+  },
+);

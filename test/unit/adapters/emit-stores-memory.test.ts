@@ -1,0 +1,17 @@
+import { after } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openFileFlagOutbox } from '../../../src/adapters/file/file-flag-outbox.js';
+import { createMemoryWindowStore } from '../../../src/adapters/memory/memory-window-store.js';
+import { silentLogger } from '../../../src/pipeline/logger.js';
+import { outboxConformance, windowStoreConformance } from '../../conformance/emit-stores.js';
+
+const root = mkdtempSync(join(tmpdir(), 'risk-conf-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+
+outboxConformance('file', () =>
+  openFileFlagOutbox({ dir: join(root, `o${++n}`), logger: silentLogger }),
+);
+windowStoreConformance('memory', () => Promise.resolve(createMemoryWindowStore()));

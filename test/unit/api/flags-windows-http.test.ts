@@ -1,0 +1,136 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { App } from '../../../src/app/build-app.js';
+import type { RiskFlag } from '../../../src/domain/flag.js';
+import { flagIdFor } from '../../../src/domain/flag.js';
+import type { WindowRow } from '../../../src/domain/windows.js';
+import { buildTestApp, postScore } from '../../helpers/app.js';
+import { waitFor } from '../../helpers/fakes.js';
+import { flagSchemaValidator } from '../../helpers/flag-schema.js';
+import { makeTx } from '../../helpers/tx.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'risk-emit-'));
+let app: App;
+before(async () => {
+  app = await buildTestApp({
+    DATA_DIR: dataDir,
+    WINDOW_FLUSH_INTERVAL_MS: '20',
+    RISK_WINDOW_SECONDS: '1800',
+  });
+});
+after(async () => {
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const flagsInFile = (): RiskFlag[] =>
+  readFileSync(join(dataDir, 'flags.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as RiskFlag);
+
+async function windows(query: string) {
+  const res = await app.http.inject({ method: 'GET', url: `/v1/windows?${query}` });
+  return { status: res.statusCode, body: res.json<{ windows: WindowRow[]; error?: unknown }>() };
+}
+
+describe('flags and windows through the REST door (no Kafka: the NDJSON flag file)', () => {
+  test('a declined transaction has one flag, an approved one none, a replay adds none', async () => {
+    const declined = makeTx({ account_id: 'emit-a1', location: 'KP', at: 60_000 });
+    // Another account: a US payment one second after a KP one would be a country change.
+    const approved = makeTx({ account_id: 'emit-a2', location: 'US', at: 61_000 });
+    const first = await postScore(app, declined);
+    assert.equal(first.body.decision, 'decline');
+    assert.equal((await postScore(app, approved)).body.decision, 'approve');
+    const replay = await postScore(app, declined);
+    assert.equal(replay.headers['idempotent-replay'], 'true');
+
+    const mine = flagsInFile().filter((f) => f.account_id === 'emit-a1');
+    assert.equal(mine.length, 1);
+    assert.equal(flagsInFile().filter((f) => f.account_id === 'emit-a2').length, 0);
+    const [flag] = mine;
+    assert.equal(flag?.flag_id, flagIdFor(declined.transaction_id));
+    assert.equal(flag?.transaction_id, declined.transaction_id);
+    assert.equal(flag?.scored_at, first.body.evaluated_at);
+    assert.equal(flag?.event_time, declined.timestamp);
+    assert.equal(flagSchemaValidator()(flag), null);
+  });
+
+  test('GET /v1/windows returns the seed example of DESIGN.md §4.8 from scored transactions', async () => {
+    // Day 2024-01-16 so that other tests' transactions (2024-01-15) stay out of the window.
+    const base = Date.parse('2024-01-16T10:00:00Z');
+    const at = (min: number) => new Date(base + min * 60_000).toISOString();
+    const seed = [
+      // Scores from the default rules: KP 100 (sanctioned), 7995 20 (risky category).
+      makeTx({ timestamp: at(1), amount: 1000, location: 'US', account_id: 'seed-1' }),
+      makeTx({ timestamp: at(2), amount: 5000, location: 'KP', account_id: 'seed-2' }),
+      makeTx({ timestamp: at(3), amount: 200, merchant_category: '7995', account_id: 'seed-3' }),
+    ];
+    const scores = [];
+    for (const tx of seed) scores.push((await postScore(app, tx)).body.risk_score);
+    assert.deepEqual(scores, [0, 100, 20]);
+    const q = 'from=2024-01-16T10:00:00Z&to=2024-01-16T11:00:00Z';
+    await waitFor(
+      async () => (await windows(q)).body.windows[0]?.transaction_count === 3,
+      2000,
+      'windows written',
+    );
+    const res = await windows(q);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.windows, [
+      {
+        window_start: '2024-01-16T10:00:00Z',
+        window_end: '2024-01-16T10:30:00Z',
+        dimension: 'all',
+        dimension_value: '*',
+        total_amount: 6200,
+        transaction_count: 3,
+        high_risk_transactions: 1,
+        flagged_transactions: 1,
+        max_risk_score: 100,
+        avg_risk_score: 40,
+        risk_flag: true,
+      },
+    ]);
+    const byLocation = await windows(`${q}&dimension=location`);
+    assert.deepEqual(
+      byLocation.body.windows.map((w) => [w.dimension_value, w.transaction_count]),
+      [
+        ['KP', 1],
+        ['US', 1],
+      ],
+    );
+  });
+
+  const bad: Array<[string, string]> = [
+    ['from=2024-01-16T11:00:00Z&to=2024-01-16T10:00:00Z', '/from'],
+    ['from=yesterday', '/from'],
+    ['dimension=country', '/dimension'],
+    ['limit=0', '/limit'],
+    ['limit=20000', '/limit'],
+    ['colour=red', '/colour'],
+  ];
+  for (const [query, field] of bad) {
+    test(`GET /v1/windows?${query} is a 400 naming ${field}`, async () => {
+      const res = await windows(query);
+      assert.equal(res.status, 400);
+      const err = (
+        res.body as unknown as { error: { code: string; details: Array<{ field: string }> } }
+      ).error;
+      assert.equal(err.code, 'RISK_ERR_VALIDATION');
+      assert.ok(
+        err.details.some((d) => d.field === field),
+        JSON.stringify(err),
+      );
+    });
+  }
+
+  test('/metrics reports the window buffer', async () => {
+    const res = await app.http.inject({ method: 'GET', url: '/metrics' });
+    assert.match(res.body, /risk_window_flushed_keys_total \d+/);
+    assert.match(res.body, /risk_window_buffered_keys \d+/);
+  });
+});
