@@ -23,7 +23,10 @@ import type { Config } from './config.js';
 import { createEmitMetrics } from './emit-metrics.js';
 import { setupEmitters } from './emit-setup.js';
 import { createMetrics, instrumentScorer } from './metrics.js';
+import { countDecisionErrors, countVelocityErrors } from './dependency-errors.js';
 import { RULES_DIR_AUTHOR, setupRules } from './rules-setup.js';
+import { createTelemetry } from './telemetry.js';
+import { startTracing } from './tracing.js';
 import { openStores } from './stores.js';
 import { openModelSource } from './model-source.js';
 import { SERVICE_VERSION } from './version.js';
@@ -59,6 +62,21 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     maxEventsPerKey: config.VELOCITY_MAX_EVENTS_PER_KEY,
   };
 
+  // One registry, one count: both front doors get the same instrumented scorer.
+  const metrics = createMetrics();
+  const tracing = startTracing(config, SERVICE_VERSION);
+  if (tracing !== undefined) {
+    closers.push(() => tracing.shutdown());
+    logger.info(
+      {
+        endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+        sampler: config.OTEL_TRACES_SAMPLER,
+        ratio: config.OTEL_TRACES_SAMPLER_ARG,
+      },
+      'tracing: spans are exported over OTLP/HTTP',
+    );
+  }
+
   let velocity: VelocityStore;
   let decisions: DecisionCache;
   if (config.REDIS_URL !== undefined) {
@@ -71,6 +89,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     });
     let lastLogged = 0;
     redis.on('error', (err: Error) => {
+      metrics.dependencyError('redis');
       const now = Date.now();
       if (now - lastLogged > 10_000) {
         lastLogged = now;
@@ -80,8 +99,15 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     closers.push(async () => {
       await redis.quit().catch(() => redis.disconnect());
     });
-    velocity = createRedisVelocityStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX, limits });
-    decisions = createRedisDecisionCache({ redis, keyPrefix: config.REDIS_KEY_PREFIX });
+    const redisError = (): void => metrics.dependencyError('redis');
+    velocity = countVelocityErrors(
+      createRedisVelocityStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX, limits }),
+      redisError,
+    );
+    decisions = countDecisionErrors(
+      createRedisDecisionCache({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
+      redisError,
+    );
     checks.push({ name: 'redis', check: () => velocity.ping() });
   } else {
     velocity = createMemoryVelocityStore({ limits });
@@ -94,10 +120,11 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   );
   const models = openModelSource(config, logger);
   closers.push(() => models.close());
+  metrics.watchModel(() => models.current()?.version ?? null);
 
-  // One registry, one count: both front doors get the same instrumented scorer.
-  const metrics = createMetrics();
-  const stores = await openStores(config, logger);
+  const stores = await openStores(config, logger, (dependency) =>
+    metrics.dependencyError(dependency),
+  );
   closers.push(() => stores.close());
   if (stores.db !== null) {
     const db = stores.db;
@@ -111,7 +138,12 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   let emit;
   try {
     rulesSetup = await setupRules(config, stores.rulesets, stores.mode, logger, metrics);
-    emit = await setupEmitters(config, stores, logger, createEmitMetrics(metrics.registry));
+    emit = await setupEmitters(
+      config,
+      stores,
+      logger,
+      createEmitMetrics(metrics.registry, (dependency) => metrics.dependencyError(dependency)),
+    );
   } catch (err) {
     // Nothing is serving yet: release what was opened, then fail the start.
     await rulesSetup?.live.close().catch(() => undefined);
@@ -143,6 +175,20 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       recent,
       flags: emitters.flags,
       windows: emitters.windows,
+      telemetry: createTelemetry({
+        stageSeconds: metrics.stageSeconds,
+        ...(tracing !== undefined && { tracer: tracing.tracer }),
+        stores: {
+          features: config.REDIS_URL !== undefined ? 'redis' : 'memory',
+          decision_store: config.REDIS_URL !== undefined ? 'redis' : 'memory',
+          flag:
+            config.KAFKA_BROKERS === undefined
+              ? 'ndjson-file'
+              : stores.mode === 'postgres'
+                ? 'postgres'
+                : 'file',
+        },
+      }),
     }),
     metrics,
   );

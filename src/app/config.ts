@@ -57,6 +57,21 @@ const schema = z
     DATA_DIR: z.string().min(1).default('.risk-data'),
     /** The safety net behind LISTEN/NOTIFY: how often each replica checks the active version. */
     RULES_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** OTLP/HTTP collector for traces, e.g. http://127.0.0.1:4318; unset: no tracing. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http:', 'https:']),
+    OTEL_SERVICE_NAME: z.string().min(1).default('risk-scoring'),
+    OTEL_TRACES_SAMPLER: z
+      .enum([
+        'always_on',
+        'always_off',
+        'traceidratio',
+        'parentbased_always_on',
+        'parentbased_always_off',
+        'parentbased_traceidratio',
+      ])
+      .default('parentbased_traceidratio'),
+    /** The sampled share of traces that start here (the default is set from the bench). */
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(0.1),
     /** Scored transactions kept (with their features) for backtests; 0 keeps none. */
     BACKTEST_RECENT_TRANSACTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
     /** Create KAFKA_FLAGS_TOPIC at start if missing (turn off where topics are provisioned). */

@@ -15,7 +15,10 @@ export interface EmitMetrics {
 }
 
 /** Metrics of the flag outbox and relay and of the window buffer, on the app's registry. */
-export function createEmitMetrics(registry: Registry): EmitMetrics {
+export function createEmitMetrics(
+  registry: Registry,
+  dependencyError: (dependency: string) => void = () => undefined,
+): EmitMetrics {
   const registers = [registry];
   let outboxes: readonly OutboxStore[] = [];
   let windowStats: (() => WindowBufferStats) | undefined;
@@ -119,6 +122,7 @@ export function createEmitMetrics(registry: Registry): EmitMetrics {
       },
       failed(store, count) {
         failed.inc({ outbox: store }, count);
+        dependencyError('kafka');
       },
     },
     windows: {
@@ -128,6 +132,7 @@ export function createEmitMetrics(registry: Registry): EmitMetrics {
       },
       flushFailed() {
         flushFailures.inc();
+        dependencyError('postgres');
       },
       dropped(count) {
         dropped.inc(count);
@@ -135,6 +140,7 @@ export function createEmitMetrics(registry: Registry): EmitMetrics {
     },
     flagFallback() {
       fallback.inc();
+      dependencyError('postgres');
     },
     watchOutboxes(stores) {
       outboxes = stores;

@@ -3,10 +3,23 @@ import { isRiskError } from '../domain/errors.js';
 import type { ScoreResponse } from '../pipeline/score-response.js';
 import type { Scorer } from '../pipeline/score.js';
 
+export type Transport = 'rest' | 'grpc';
+
 export interface ServiceMetrics {
   registry: Registry;
-  observeScore(response: ScoreResponse, seconds: number, replayed: boolean): void;
-  observeError(code: string): void;
+  /** `risk_stage_duration_seconds{stage}`, fed by the scorer's telemetry. */
+  stageSeconds: Histogram<'stage'>;
+  observeScore(
+    response: ScoreResponse,
+    seconds: number,
+    replayed: boolean,
+    transport: Transport,
+  ): void;
+  observeError(code: string, transport: Transport): void;
+  /** A failed call to Redis, PostgreSQL or Kafka (or the embedded stores standing in for them). */
+  dependencyError(dependency: string): void;
+  /** Reports the active model version on every scrape. */
+  watchModel(version: () => string | null): void;
   /** The ruleset version now evaluating (after every swap). */
   observeRuleset(version: string, rules: number): void;
 }
@@ -20,8 +33,8 @@ export function createMetrics(): ServiceMetrics {
   collectDefaultMetrics({ register: registry });
   const decisions = new Counter({
     name: 'risk_decisions_total',
-    help: 'Scored transactions by decision (idempotent replays excluded)',
-    labelNames: ['decision'] as const,
+    help: 'Scored transactions by decision and front door (idempotent replays excluded)',
+    labelNames: ['decision', 'transport'] as const,
     registers: [registry],
   });
   const replays = new Counter({
@@ -49,8 +62,8 @@ export function createMetrics(): ServiceMetrics {
   });
   const errors = new Counter({
     name: 'risk_score_errors_total',
-    help: 'Scoring calls that failed, by error code',
-    labelNames: ['code'] as const,
+    help: 'Scoring calls that failed, by error code and front door',
+    labelNames: ['code', 'transport'] as const,
     registers: [registry],
   });
   const rulesetInfo = new Gauge({
@@ -64,26 +77,60 @@ export function createMetrics(): ServiceMetrics {
     help: 'Ruleset versions swapped in (published, rolled back, or loaded at start)',
     registers: [registry],
   });
+  const stageSeconds = new Histogram({
+    name: 'risk_stage_duration_seconds',
+    help: 'Time spent in each stage of scoring: features (idempotency lookup and velocity, one round trip), model, rules, flag (outbox), decision_store',
+    labelNames: ['stage'] as const,
+    buckets: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
+    registers: [registry],
+  });
+  const dependencyErrors = new Counter({
+    name: 'risk_dependency_errors_total',
+    help: 'Failed calls to a dependency: redis, postgres (or embedded-db), kafka',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+  });
+  // Present from the start at zero, so that dashboards and alerts see the series before a
+  // first error.
+  for (const dependency of ['redis', 'postgres', 'kafka']) dependencyErrors.inc({ dependency }, 0);
+  let modelVersion: () => string | null = () => null;
+  new Gauge({
+    name: 'risk_model_info',
+    help: 'The anomaly model being used (value 1); none when no model is loaded',
+    labelNames: ['version'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ version: modelVersion() ?? 'none' }, 1);
+    },
+  });
   return {
     registry,
+    stageSeconds,
+    dependencyError(dependency) {
+      dependencyErrors.inc({ dependency });
+    },
+    watchModel(version) {
+      modelVersion = version;
+    },
     observeRuleset(version, rules) {
       rulesetInfo.reset();
       rulesetInfo.set({ version, rules: String(rules) }, 1);
       rulesetSwaps.inc();
     },
-    observeScore(response, seconds, replayed) {
+    observeScore(response, seconds, replayed, transport) {
       if (replayed) {
         replays.inc();
         return;
       }
       duration.observe(seconds);
-      decisions.inc({ decision: response.decision });
+      decisions.inc({ decision: response.decision, transport });
       for (const r of response.reasons) fired.inc({ rule: r.rule, shadow: 'false' });
       for (const r of response.shadow_reasons ?? []) fired.inc({ rule: r.rule, shadow: 'true' });
       for (const r of response.degraded_reasons ?? []) degraded.inc({ reason: r });
     },
-    observeError(code) {
-      errors.inc({ code });
+    observeError(code, transport) {
+      errors.inc({ code, transport });
     },
   };
 }
@@ -95,10 +142,18 @@ export function instrumentScorer(score: Scorer, metrics: ServiceMetrics): Scorer
     try {
       const outcome = await score(tx, options);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      metrics.observeScore(outcome.response, seconds, outcome.replayed);
+      metrics.observeScore(
+        outcome.response,
+        seconds,
+        outcome.replayed,
+        options?.transport ?? 'rest',
+      );
       return outcome;
     } catch (err) {
-      metrics.observeError(isRiskError(err) ? err.code : 'RISK_ERR_INTERNAL');
+      metrics.observeError(
+        isRiskError(err) ? err.code : 'RISK_ERR_INTERNAL',
+        options?.transport ?? 'rest',
+      );
       throw err;
     }
   };

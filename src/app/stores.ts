@@ -29,15 +29,21 @@ export interface Stores {
  * default PostgreSQL embedded in the process (PGlite) under DATA_DIR, or, with
  * EMBEDDED_STORE=memory, nothing durable at all. Migrations run before anything else.
  */
-export async function openStores(config: Config, logger: PinoLogger): Promise<Stores> {
+export async function openStores(
+  config: Config,
+  logger: PinoLogger,
+  onDependencyError: (dependency: string) => void = () => undefined,
+): Promise<Stores> {
   let db: Database | null = null;
   let mode: StoreMode;
   if (config.DATABASE_URL !== undefined) {
     mode = 'postgres';
     db = createPgDatabase({
       connectionString: config.DATABASE_URL,
-      onError: (err, where) =>
-        logger.warn({ err: err.message, where }, 'postgres connection error'),
+      onError: (err, where) => {
+        onDependencyError('postgres');
+        logger.warn({ err: err.message, where }, 'postgres connection error');
+      },
     });
   } else if (config.EMBEDDED_STORE === 'pglite') {
     mode = 'pglite';

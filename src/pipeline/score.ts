@@ -19,6 +19,8 @@ import type { RecentScored } from './recent-scored.js';
 import type { ModelSource } from './model-source.js';
 import type { RulesetSource } from './ruleset-source.js';
 import type { DegradedReason, ScoreResponse } from './score-response.js';
+import type { ScoreTrace, Telemetry } from './telemetry.js';
+import { noTelemetry } from './telemetry.js';
 import type { VelocityStore } from './velocity-store.js';
 import type { WindowSink } from './window-sink.js';
 
@@ -46,11 +48,15 @@ export interface ScorerOptions {
   flags?: FlagOutbox;
   /** Folds every scored transaction (replays excluded) into the aggregate windows. */
   windows?: WindowSink;
+  /** Times each stage (and traces it when tracing is on). */
+  telemetry?: Telemetry;
 }
 
 export interface ScoreOptions {
   /** Also return, for each fired rule, its conditions with the fact values compared. */
   explain?: boolean;
+  /** The front door the call came through (metrics count by it). */
+  transport?: 'rest' | 'grpc';
 }
 
 export type Scorer = (tx: Transaction, options?: ScoreOptions) => Promise<ScoreOutcome>;
@@ -62,8 +68,25 @@ export type Scorer = (tx: Transaction, options?: ScoreOptions) => Promise<ScoreO
 export function createScorer(opts: ScorerOptions): Scorer {
   const { velocity, decisions, rules, models, clock, thresholds } = opts;
   const log = opts.logger.child({ component: 'scorer' });
+  const telemetry = opts.telemetry ?? noTelemetry;
 
   return async function score(tx: Transaction, options?: ScoreOptions): Promise<ScoreOutcome> {
+    const trace = telemetry.start(tx);
+    try {
+      const outcome = await scoreTraced(tx, trace, options);
+      trace.end(outcome);
+      return outcome;
+    } catch (error) {
+      trace.end({ error });
+      throw error;
+    }
+  };
+
+  async function scoreTraced(
+    tx: Transaction,
+    trace: ScoreTrace,
+    options: ScoreOptions | undefined,
+  ): Promise<ScoreOutcome> {
     const now = clock.now();
     if (eventTimeMs(tx) > now + MAX_FUTURE_SKEW_MS) {
       throw new RiskError(
@@ -78,10 +101,12 @@ export function createScorer(opts: ScorerOptions): Scorer {
     // The idempotency lookup and the velocity update go out together (one round trip, not
     // two). That is safe for a replay: the velocity store counts a transaction_id only once, so
     // recording it again changes nothing, and the stored answer is returned below.
+    const featuresDone = trace.begin('features');
     const [lookup, enriched] = await Promise.allSettled([
       decisions.get(tx.transaction_id),
       velocity.record(tx),
     ]);
+    featuresDone();
     let cacheUp = true;
     if (lookup.status === 'rejected') {
       cacheUp = false;
@@ -105,6 +130,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
     }
 
     const ruleset = rules.current();
+    const modelDone = trace.begin('model');
     const anomaly = scoreAnomaly(
       models,
       tx,
@@ -113,9 +139,12 @@ export function createScorer(opts: ScorerOptions): Scorer {
       degraded,
       log,
     );
+    modelDone();
+    const rulesDone = trace.begin('rules');
     const facts = buildFacts(tx, features, anomaly.score);
     const evaluated = ruleset.evaluate(facts);
     const fired: readonly FiredRule[] = evaluated instanceof Promise ? await evaluated : evaluated;
+    rulesDone();
     // Shadow rules are reported apart and never count towards the score or the decision.
     const { acting: reasons, shadow } = partitionShadow(fired);
     const { decision, risk_score } = decide(reasons, thresholds);
@@ -141,9 +170,12 @@ export function createScorer(opts: ScorerOptions): Scorer {
     // is scored again (no stored decision) and appends the same flag_id, so none is lost.
     const flag = opts.flags === undefined ? null : buildRiskFlag({ transaction: tx, response });
     if (flag !== null) {
+      const flagDone = trace.begin('flag');
       try {
         await opts.flags?.append(flag);
+        flagDone();
       } catch (err) {
+        flagDone();
         log.error({ err, transaction_id: tx.transaction_id }, 'the flag could not be stored');
         response.degraded = true;
         response.degraded_reasons = [...(response.degraded_reasons ?? []), 'flag_unavailable'];
@@ -161,12 +193,15 @@ export function createScorer(opts: ScorerOptions): Scorer {
       fold();
       return answer(response);
     }
+    const storeDone = trace.begin('decision_store');
     try {
       const kept = await decisions.putIfAbsent(tx.transaction_id, { payloadHash, response });
+      storeDone();
       // A concurrent call with the same id stored its answer first: everyone gets that one, and
       // only that call counts the transaction in the windows.
       if (kept.response !== response) return replay(kept, payloadHash, tx.transaction_id);
     } catch (err) {
+      storeDone();
       log.warn({ err, transaction_id: tx.transaction_id }, 'storing the decision failed');
       response.degraded = true;
       response.degraded_reasons = [
@@ -176,7 +211,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
     }
     fold();
     return answer(response);
-  };
+  }
 }
 
 function replay(stored: StoredDecision, payloadHash: string, id: string): ScoreOutcome {

@@ -16,10 +16,10 @@ export const EXPLAIN_METADATA_KEY = 'risk-explain';
  */
 export function readScoreOptions(metadata: Metadata): ScoreOptions {
   const values = metadata.get(EXPLAIN_METADATA_KEY);
-  if (values.length === 0) return { explain: false };
+  if (values.length === 0) return { explain: false, transport: 'grpc' };
   const [value] = values;
   if (values.length === 1 && (value === 'true' || value === 'false')) {
-    return { explain: value === 'true' };
+    return { explain: value === 'true', transport: 'grpc' };
   }
   const message = values.length === 1 ? 'must be "true" or "false"' : 'must be given once';
   throw new RiskError('RISK_ERR_VALIDATION', `${EXPLAIN_METADATA_KEY}: ${message}`, [

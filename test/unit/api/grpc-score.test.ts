@@ -514,10 +514,10 @@ describe('explain over gRPC (risk-explain metadata)', () => {
       await s.client.score(grpcTx());
       await s.client.scoreStream([grpcTx(), grpcTx()], EXPLAIN);
       assert.deepEqual(seen, [
-        { explain: true },
-        { explain: false },
-        { explain: true },
-        { explain: true },
+        { explain: true, transport: 'grpc' },
+        { explain: false, transport: 'grpc' },
+        { explain: true, transport: 'grpc' },
+        { explain: true, transport: 'grpc' },
       ]);
     } finally {
       await s.close();

@@ -204,7 +204,7 @@ describe('operations endpoints', () => {
     await postScore(app, makeTx({ account_id: 'metrics-1' }));
     const res = await app.http.inject({ url: '/metrics' });
     assert.equal(res.statusCode, 200);
-    assert.match(res.body, /risk_decisions_total\{decision="approve"\} [1-9]/);
+    assert.match(res.body, /risk_decisions_total\{decision="approve",transport="rest"\} [1-9]/);
     assert.match(res.body, /risk_score_duration_seconds_bucket/);
   });
 

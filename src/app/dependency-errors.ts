@@ -1,0 +1,29 @@
+import type { DecisionCache } from '../pipeline/decision-cache.js';
+import type { VelocityStore } from '../pipeline/velocity-store.js';
+
+/** Counts a rejected call, then passes the rejection on unchanged. */
+function counted<T>(p: Promise<T>, count: () => void): Promise<T> {
+  return p.catch((err: unknown) => {
+    count();
+    throw err;
+  });
+}
+
+/** The velocity store, with every failed call counted as an error of `dependency`. */
+export function countVelocityErrors(store: VelocityStore, count: () => void): VelocityStore {
+  return {
+    record: (tx) => counted(store.record(tx), count),
+    ping: () => counted(store.ping(), count),
+    close: () => store.close(),
+  };
+}
+
+/** The decision cache, with every failed call counted. */
+export function countDecisionErrors(cache: DecisionCache, count: () => void): DecisionCache {
+  return {
+    get: (id) => counted(cache.get(id), count),
+    putIfAbsent: (id, d) => counted(cache.putIfAbsent(id, d), count),
+    ping: () => counted(cache.ping(), count),
+    close: () => cache.close(),
+  };
+}
