@@ -19,6 +19,8 @@ export interface GrpcBenchOptions {
   connections: number;
   durationSeconds: number;
   fixedRate: number;
+  /** PostgreSQL and Kafka for the service, as in the REST bench. */
+  serviceEnv: Record<string, string>;
   log: (msg: string) => void;
 }
 
@@ -182,6 +184,7 @@ async function measure<R extends GrpcLoadResult>(
       REDIS_URL: o.redisUrl,
       REDIS_KEY_PREFIX: `bench:${randomUUID().slice(0, 8)}:`,
       RULES_ENGINE: 'compiled',
+      ...o.serviceEnv,
     },
     // main.ts logs the gRPC port after the HTTP one: wait for both.
     /Server listening at (http:\/\/127\.0\.0\.1:\d+)[\s\S]*"grpc_port":\d+/,

@@ -15,11 +15,29 @@ export interface RestBenchOptions {
   connections: number;
   durationSeconds: number;
   fixedRate: number;
+  /** Where the service keeps rules, windows and flags: PostgreSQL and Kafka in this bench. */
+  serviceEnv: Record<string, string>;
   log: (msg: string) => void;
 }
 
 const SERVICE = new URL('../../src/main.js', import.meta.url).pathname;
 const CEILING = new URL('./ceiling-server.js', import.meta.url).pathname;
+const OTLP_SINK = new URL('./otlp-sink.js', import.meta.url).pathname;
+
+type Decisions = Record<'approve' | 'review' | 'decline', number>;
+
+/** The service's decision counters (REST), from its /metrics; zeros for the ceiling server. */
+async function decisionsOf(url: string): Promise<Decisions> {
+  const out: Decisions = { approve: 0, review: 0, decline: 0 };
+  const res = await fetch(`${url}/metrics`).catch(() => undefined);
+  if (res === undefined || res.status !== 200) return out;
+  const text = await res.text();
+  for (const m of text.matchAll(
+    /^risk_decisions_total\{decision="(\w+)",transport="rest"\} (\d+)$/gm,
+  ))
+    if (m[1] === 'approve' || m[1] === 'review' || m[1] === 'decline') out[m[1]] = Number(m[2]);
+  return out;
+}
 
 /** Request bodies: the simulator's traffic (load-test/simulator), new ids for every run. */
 function bodies(): () => string {
@@ -31,6 +49,8 @@ function bodies(): () => string {
 interface Measured extends LoadResult {
   serverCpuUs: number;
   redisCpuUs: number;
+  /** Decisions of the measured run (warm-up excluded). */
+  decisions: Decisions;
 }
 
 async function measure(
@@ -46,6 +66,7 @@ async function measure(
     LOG_LEVEL: 'info',
     REDIS_URL: o.redisUrl,
     REDIS_KEY_PREFIX: prefix,
+    ...(script === SERVICE ? o.serviceEnv : {}),
     ...env,
   });
   try {
@@ -57,6 +78,7 @@ async function measure(
       body: bodies(),
     });
     const pid = server.process.pid ?? 0;
+    const before = await decisionsOf(server.url);
     const [server0, redis0] = [cpuSeconds(pid), await redisCpuSeconds(o.redis)];
     const r =
       rate !== undefined
@@ -73,10 +95,18 @@ async function measure(
             body: bodies(),
           });
     const perRequest = (seconds: number): number => (seconds / r.requests) * 1e6;
+    const serverCpuUs = perRequest(cpuSeconds(pid) - server0);
+    const redisCpuUs = perRequest((await redisCpuSeconds(o.redis)) - redis0);
+    const after = await decisionsOf(server.url);
     return {
       ...r,
-      serverCpuUs: perRequest(cpuSeconds(pid) - server0),
-      redisCpuUs: perRequest((await redisCpuSeconds(o.redis)) - redis0),
+      serverCpuUs,
+      redisCpuUs,
+      decisions: {
+        approve: after.approve - before.approve,
+        review: after.review - before.review,
+        decline: after.decline - before.decline,
+      },
     };
   } finally {
     await server.stop();
@@ -94,7 +124,16 @@ function row(name: string, r: Measured, ceiling?: Measured): Array<string | numb
     ceiling ? (r.throughput / ceiling.throughput).toFixed(2) : '1.00',
     Math.round(r.serverCpuUs),
     Math.round(r.redisCpuUs),
+    decisionMix(r.decisions),
   ];
+}
+
+/** `approve / review / decline` as percentages of the run's decisions. */
+function decisionMix(d: Decisions): string {
+  const total = d.approve + d.review + d.decline;
+  if (total === 0) return '—';
+  const pct = (n: number) => `${((100 * n) / total).toFixed(1)}%`;
+  return `${pct(d.approve)} / ${pct(d.review)} / ${pct(d.decline)}`;
 }
 
 /** REST scoring against real Redis, next to the ceiling, then latency at a fixed rate. */
@@ -111,6 +150,27 @@ export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
   const fixed = await measure(SERVICE, { RULES_ENGINE: 'compiled' }, o, o.fixedRate);
   const fixedCeiling = await measure(CEILING, {}, o, o.fixedRate);
 
+  // Tracing cost: the same closed loop with spans exported to a collector stand-in.
+  const sink = await startServer(OTLP_SINK, {});
+  let traced: Measured;
+  let sampled: Measured;
+  let spans: number;
+  try {
+    const otel = (sampler: string, ratio: string) => ({
+      RULES_ENGINE: 'compiled',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_TRACES_SAMPLER: sampler,
+      OTEL_TRACES_SAMPLER_ARG: ratio,
+    });
+    o.log('REST scoring with tracing: every call sampled');
+    traced = await measure(SERVICE, otel('parentbased_always_on', '1'), o);
+    o.log('REST scoring with tracing: 10% of calls sampled (the default)');
+    sampled = await measure(SERVICE, otel('parentbased_traceidratio', '0.1'), o);
+    spans = ((await (await fetch(`${sink.url}/count`)).json()) as { spans: number }).spans;
+  } finally {
+    await sink.stop();
+  }
+
   const columns = [
     'server',
     'requests/s',
@@ -121,14 +181,16 @@ export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
     'ratio to ceiling',
     'server CPU µs/request',
     'Redis CPU µs/request',
+    'approve / review / decline',
   ];
   return [
     {
       title: 'REST scoring with real Redis, closed loop',
       method:
-        `autocannon, ${o.connections} connections, ${o.durationSeconds} s after a 2 s warm-up, each request a new ` +
-        'generated transaction (5,000 accounts, 500 merchants). The server runs in its own process; ' +
-        'Redis, server and load generator share the 2 cores.',
+        `autocannon, ${o.connections} connections, ${o.durationSeconds} s after a 2 s warm-up, each request the ` +
+        "next transaction of the simulator's stream (20,000 customers, labelled fraud mixed in). The service " +
+        'runs in its own process with Redis, PostgreSQL (rules, windows, flag outbox) and Kafka (flags) on; ' +
+        'all of them and the load generator share the 2 cores.',
       columns,
       rows: [
         row('ceiling (parse + 1 Redis round trip + reply)', ceiling),
@@ -144,6 +206,20 @@ export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
         `connections, ${o.durationSeconds} s after a 2 s closed-loop warm-up.`,
       columns,
       rows: [row('ceiling', fixedCeiling), row('scoring, compiled rules', fixed, fixedCeiling)],
+    },
+    {
+      title: 'Tracing cost (REST scoring, closed loop)',
+      method:
+        'The closed loop above with OpenTelemetry tracing on: spans batched and exported over ' +
+        'OTLP/HTTP to a collector stand-in in its own process (load-test/bench/otlp-sink.ts). ' +
+        '"ratio to ceiling" here is the ratio to scoring without tracing, measured in the same run.',
+      columns,
+      rows: [
+        row('tracing off', scoring),
+        row('tracing on, every call sampled', traced, scoring),
+        row('tracing on, 10% sampled (default)', sampled, scoring),
+      ],
+      notes: [`The collector received ${spans.toLocaleString('en-US')} spans.`],
     },
   ];
 }

@@ -4,10 +4,17 @@
  * load-test/reports/. Needs the local services (`npm run services:up`).
  *
  * Options (environment): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_RATE (2000,
- * REST), BENCH_GRPC_RATE (1000), REDIS_URL (the local services' Redis). gRPC unary load comes
- * from ghz, installed with `go install` on first use.
+ * REST), BENCH_GRPC_RATE (1000), REDIS_URL, DATABASE_URL, KAFKA_BROKERS (the local services').
+ * The service runs with all three stores on (a throwaway database and topic, removed at the
+ * end). gRPC unary load comes from ghz, installed with `go install` on first use.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
 import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.js';
 import type { BenchReport, BenchSection } from './report.js';
 import { machineInfo, writeReport } from './report.js';
@@ -27,6 +34,35 @@ const fixedRate = Number(process.env.BENCH_RATE ?? 2000);
 // the gRPC fixed-rate row runs lower so that it shows latency below saturation.
 const grpcRate = Number(process.env.BENCH_GRPC_RATE ?? 1000);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://risk:risk@127.0.0.1:5433/risk';
+const kafkaBrokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+
+/** One statement on the server's maintenance connection (CREATE/DROP DATABASE). */
+async function adminSql(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+// The service under test runs with every store on: a database and a flags topic of its own.
+const runId = randomUUID().replaceAll('-', '').slice(0, 10);
+const benchDb = `bench_${runId}`;
+const topic = `bench-flags-${runId}`;
+await adminSql(`CREATE DATABASE ${benchDb}`);
+const dbUrl = new URL(databaseUrl);
+dbUrl.pathname = `/${benchDb}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'risk-bench-'));
+const serviceEnv = {
+  DATABASE_URL: dbUrl.toString(),
+  KAFKA_BROKERS: kafkaBrokers,
+  KAFKA_FLAGS_TOPIC: topic,
+  KAFKA_CREATE_TOPIC: 'true',
+  DATA_DIR: dataDir,
+};
 
 const report: BenchReport = {
   startedAt: new Date().toISOString(),
@@ -45,6 +81,7 @@ try {
       connections,
       durationSeconds: seconds,
       fixedRate,
+      serviceEnv,
       log,
     })),
   );
@@ -54,6 +91,7 @@ try {
       connections,
       durationSeconds: seconds,
       fixedRate: grpcRate,
+      serviceEnv,
       log,
     })),
   );
@@ -61,6 +99,20 @@ try {
   // Every run writes under bench:<id>: prefixes; leave the Redis as it was found.
   log(`dropped ${await dropKeysWithPrefix(redis, 'bench:')} benchmark keys from Redis`);
   redis.disconnect();
+  await adminSql(`DROP DATABASE IF EXISTS ${benchDb} WITH (FORCE)`).catch((err: unknown) =>
+    log(`could not drop ${benchDb}: ${String(err)}`),
+  );
+  const admin = new Kafka({
+    clientId: 'bench-cleanup',
+    brokers: kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin
+    .connect()
+    .then(() => admin.deleteTopics({ topics: [topic], timeout: 10_000 }))
+    .catch((err: unknown) => log(`could not delete topic ${topic}: ${String(err)}`))
+    .finally(() => admin.disconnect());
+  rmSync(dataDir, { recursive: true, force: true });
 }
 const path = writeReport(report);
 log(`report written to ${path}`);
