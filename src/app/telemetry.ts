@@ -1,5 +1,6 @@
 import type { Span, Tracer } from '@opentelemetry/api';
-import { SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, defaultTextMapGetter, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Histogram } from 'prom-client';
 import type { Stage, Telemetry } from '../pipeline/telemetry.js';
 
@@ -14,9 +15,13 @@ export interface TelemetryOptions {
   stores?: Partial<Record<Stage, string>>;
 }
 
+const w3c = new W3CTraceContextPropagator();
+
 /**
  * Stage durations for the histogram, always; spans only when a tracer is given, so that with
- * tracing off the hot path makes no OpenTelemetry call at all.
+ * tracing off the hot path makes no OpenTelemetry call at all. Parents are passed explicitly
+ * (the caller's context from its headers, then the call's span): no async context manager,
+ * whose AsyncLocalStorage would tax every promise of every call, sampled or not.
  */
 export function createTelemetry(opts: TelemetryOptions): Telemetry {
   // Label-bound children, resolved once: an observation then skips the label lookup.
@@ -37,12 +42,17 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   }
 
   return {
-    start(tx) {
-      // The parent is whatever the front door extracted from the caller (traceparent).
-      const root: Span = tracer.startSpan('risk.score', {
-        attributes: { 'risk.transaction_id': tx.transaction_id },
-      });
-      const parent = trace.setSpan(context.active(), root);
+    start(tx, carrier) {
+      const callerContext =
+        carrier === undefined
+          ? ROOT_CONTEXT
+          : w3c.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+      const root: Span = tracer.startSpan(
+        'risk.score',
+        { attributes: { 'risk.transaction_id': tx.transaction_id } },
+        callerContext,
+      );
+      const parent = trace.setSpan(ROOT_CONTEXT, root);
       return {
         begin(name) {
           const t0 = performance.now();

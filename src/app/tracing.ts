@@ -1,7 +1,4 @@
 import type { Tracer } from '@opentelemetry/api';
-import { context, propagation } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Sampler } from '@opentelemetry/sdk-trace';
@@ -41,22 +38,15 @@ export function samplerFromConfig(config: Config): Sampler {
   }
 }
 
-let globalsSet = false;
-
 /**
  * Traces over OTLP/HTTP (JSON) when OTEL_EXPORTER_OTLP_ENDPOINT is set; undefined otherwise.
  * Spans are batched and exported off the hot path. The W3C trace context of incoming calls
- * (`traceparent`) makes each scoring span a child of the caller's.
+ * (`traceparent`) makes each scoring span a child of the caller's (src/app/telemetry.ts). No
+ * global is set: several apps can live in one process (tests), each with its own provider.
  */
 export function startTracing(config: Config, version: string): Tracing | undefined {
   const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (endpoint === undefined) return undefined;
-  if (!globalsSet) {
-    // Process-wide by nature (async context and header format); set once.
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    globalsSet = true;
-  }
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: config.OTEL_SERVICE_NAME,

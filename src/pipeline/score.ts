@@ -57,6 +57,8 @@ export interface ScoreOptions {
   explain?: boolean;
   /** The front door the call came through (metrics count by it). */
   transport?: 'rest' | 'grpc';
+  /** The caller's headers or metadata, where a trace context (`traceparent`) may be. */
+  traceCarrier?: Readonly<Record<string, unknown>>;
 }
 
 export type Scorer = (tx: Transaction, options?: ScoreOptions) => Promise<ScoreOutcome>;
@@ -71,7 +73,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
   const telemetry = opts.telemetry ?? noTelemetry;
 
   return async function score(tx: Transaction, options?: ScoreOptions): Promise<ScoreOutcome> {
-    const trace = telemetry.start(tx);
+    const trace = telemetry.start(tx, options?.traceCarrier);
     try {
       const outcome = await scoreTraced(tx, trace, options);
       trace.end(outcome);

@@ -19,7 +19,8 @@ export interface ScoreTrace {
 
 /** Per-stage timing and tracing of scoring calls (a port: the app decides what it records). */
 export interface Telemetry {
-  start(tx: Transaction): ScoreTrace;
+  /** `carrier`: the caller's trace headers (W3C `traceparent`), as the front door received them. */
+  start(tx: Transaction, carrier?: Readonly<Record<string, unknown>>): ScoreTrace;
 }
 
 const nothing = (): void => undefined;

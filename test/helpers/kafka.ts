@@ -87,3 +87,24 @@ export async function collectFlags(topic: string): Promise<FlagCollector> {
     stop: () => consumer.disconnect(),
   };
 }
+
+/**
+ * The configuration of a service in server mode on the local services: PostgreSQL (`db`),
+ * Kafka (`topic`, created by the test) and a data directory for the local outbox.
+ */
+export function serverModeEnv(
+  dbUrl: string,
+  topic: string,
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    LOG_LEVEL: 'error',
+    DATABASE_URL: dbUrl,
+    DATA_DIR: dataDir,
+    KAFKA_BROKERS,
+    KAFKA_FLAGS_TOPIC: topic,
+    KAFKA_CREATE_TOPIC: 'false',
+    ...extra,
+  };
+}

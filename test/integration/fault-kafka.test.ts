@@ -13,10 +13,10 @@ import { flagIdFor } from '../../src/domain/flag.js';
 import { postScore } from '../helpers/app.js';
 import { waitFor } from '../helpers/fakes.js';
 import {
-  KAFKA_BROKERS,
   collectFlags,
   createTopic,
   deleteTopic,
+  serverModeEnv,
   uniqueTopic,
 } from '../helpers/kafka.js';
 import { percentile, runLoad } from '../helpers/load.js';
@@ -34,16 +34,7 @@ test(
     const db = await createThrowawayDb('fault_kafka');
     const topic = uniqueTopic('flags-fault');
     await createTopic(topic);
-    const app = await buildApp(
-      loadConfig({
-        LOG_LEVEL: 'error',
-        DATABASE_URL: db.url,
-        DATA_DIR: dataDir,
-        KAFKA_BROKERS,
-        KAFKA_FLAGS_TOPIC: topic,
-        KAFKA_CREATE_TOPIC: 'false',
-      }),
-    );
+    const app = await buildApp(loadConfig(serverModeEnv(db.url, topic, dataDir)));
     const base = Date.parse('2024-04-01T09:00:00Z');
     let phase: 'up' | 'down' | 'back' = 'up';
     let stopLoad = false;

@@ -13,10 +13,10 @@ import { flagIdFor } from '../../src/domain/flag.js';
 import { postScore } from '../helpers/app.js';
 import { waitFor } from '../helpers/fakes.js';
 import {
-  KAFKA_BROKERS,
   collectFlags,
   createTopic,
   deleteTopic,
+  serverModeEnv,
   uniqueTopic,
 } from '../helpers/kafka.js';
 import { percentile, runLoad } from '../helpers/load.js';
@@ -35,15 +35,7 @@ test(
     const topic = uniqueTopic('flags-pg-fault');
     await createTopic(topic);
     const app = await buildApp(
-      loadConfig({
-        LOG_LEVEL: 'error',
-        DATABASE_URL: db.url,
-        DATA_DIR: dataDir,
-        KAFKA_BROKERS,
-        KAFKA_FLAGS_TOPIC: topic,
-        KAFKA_CREATE_TOPIC: 'false',
-        WINDOW_FLUSH_INTERVAL_MS: '200',
-      }),
+      loadConfig(serverModeEnv(db.url, topic, dataDir, { WINDOW_FLUSH_INTERVAL_MS: '200' })),
     );
     const base = Date.parse('2024-04-02T09:00:00Z');
     let stopLoad = false;
@@ -100,16 +92,7 @@ test(
       );
       if (c.ids().size < expected.size) {
         // Restart it once to relay what is left (the outboxes are durable).
-        const again = await buildApp(
-          loadConfig({
-            LOG_LEVEL: 'error',
-            DATABASE_URL: db.url,
-            DATA_DIR: dataDir,
-            KAFKA_BROKERS,
-            KAFKA_FLAGS_TOPIC: topic,
-            KAFKA_CREATE_TOPIC: 'false',
-          }),
-        );
+        const again = await buildApp(loadConfig(serverModeEnv(db.url, topic, dataDir)));
         await waitFor(() => c.ids().size >= expected.size, 30_000, 'every flag consumed');
         await again.close();
       }

@@ -150,3 +150,20 @@ test(
     });
   },
 );
+
+test(
+  'a gRPC call with traceparent metadata gets its risk.score span under the caller',
+  { timeout: 30_000 },
+  async () => {
+    const traceId = randomUUID().replaceAll('-', '');
+    const callerSpan = randomUUID().replaceAll('-', '').slice(0, 16);
+    await grpc.client.score(transactionToProto(makeTx({ account_id: 'obs-grpc-trace' })), {
+      traceparent: `00-${traceId}-${callerSpan}-01`,
+    });
+    const deadline = Date.now() + 10_000;
+    const root = () => received.find((s) => s.traceId === traceId && s.name === 'risk.score');
+    while (root() === undefined && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.equal(root()?.parentSpanId, callerSpan);
+  },
+);

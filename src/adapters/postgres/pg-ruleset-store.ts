@@ -1,10 +1,8 @@
 import { RiskError } from '../../domain/errors.js';
-import type { RiskRule } from '../../domain/rules/types.js';
 import type {
   PublishInput,
   PublishResult,
   RulesetAuditEntry,
-  RulesetOrigin,
   RulesetStore,
   RulesetVersion,
   RulesetVersionSummary,
@@ -17,16 +15,8 @@ export const RULESET_CHANNEL = 'risk_rules_changed';
 /** Serialises publishes and rollbacks across replicas (the migration lock is another key). */
 const RULESET_LOCK_KEY = 0x72756c65; // "rule"
 
-interface VersionRow {
-  version: number;
-  rules: RiskRule[];
-  rule_count: number;
-  content_hash: string;
-  author: string;
-  comment: string;
-  source: RulesetOrigin;
-  created_at: string;
-}
+/** A row as the SELECTs below shape it: exactly a RulesetVersion. */
+type VersionRow = RulesetVersion;
 
 const VERSION_COLUMNS = `v.version, v.rule_count, v.content_hash, v.author, v.comment, v.source,
   to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;

@@ -16,10 +16,12 @@ export const EXPLAIN_METADATA_KEY = 'risk-explain';
  */
 export function readScoreOptions(metadata: Metadata): ScoreOptions {
   const values = metadata.get(EXPLAIN_METADATA_KEY);
-  if (values.length === 0) return { explain: false, transport: 'grpc' };
+  // Each call's (or stream transaction's) scoring span is a child of the caller's span.
+  const traceCarrier = metadata.getMap();
+  if (values.length === 0) return { explain: false, transport: 'grpc', traceCarrier };
   const [value] = values;
   if (values.length === 1 && (value === 'true' || value === 'false')) {
-    return { explain: value === 'true', transport: 'grpc' };
+    return { explain: value === 'true', transport: 'grpc', traceCarrier };
   }
   const message = values.length === 1 ? 'must be "true" or "false"' : 'must be given once';
   throw new RiskError('RISK_ERR_VALIDATION', `${EXPLAIN_METADATA_KEY}: ${message}`, [

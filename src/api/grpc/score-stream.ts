@@ -6,7 +6,6 @@ import type { ProtoScoreStreamResponse, ProtoTransaction, TransactionReader } fr
 import { scoreResponseToProto } from './messages.js';
 import { readScoreOptions } from './score-options.js';
 import { asRiskError, toScoreError, toStatus } from './status.js';
-import { inCallerContext } from '../trace-context.js';
 
 /** Transactions of one stream being scored at once; more wait in the transport's buffers. */
 export const MAX_IN_FLIGHT_PER_STREAM = 64;
@@ -74,7 +73,6 @@ export function createScoreStreams(opts: ScoreStreamOptions): ScoreStreams {
       call.emit('error', toStatus(asRiskError(err)));
       return;
     }
-    const carrier = call.metadata.getMap();
     let sequence = 0;
     let inFlight = 0;
     let inputEnded = false;
@@ -107,8 +105,7 @@ export function createScoreStreams(opts: ScoreStreamOptions): ScoreStreams {
       const seq = sequence++;
       inFlight += 1;
       flow();
-      // Each transaction's scoring span is a child of the stream caller's span.
-      void inCallerContext(carrier, () => answer(msg, seq, options)).then((item) => {
+      void answer(msg, seq, options).then((item) => {
         inFlight -= 1;
         if (!gone() && !call.write(item) && !writeBlocked) {
           writeBlocked = true;

@@ -18,7 +18,6 @@ import { repairDescriptors } from './reflection.js';
 import { readScoreOptions } from './score-options.js';
 import { createScoreStreams } from './score-stream.js';
 import { asRiskError, toStatus } from './status.js';
-import { inCallerContext } from '../trace-context.js';
 
 export interface GrpcServerOptions {
   score: Scorer;
@@ -65,11 +64,7 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
       callback: sendUnaryData<ProtoScoreResponse>,
     ): void {
       Promise.resolve()
-        .then(() =>
-          inCallerContext(call.metadata.getMap(), () =>
-            score(read(call.request), readScoreOptions(call.metadata)),
-          ),
-        )
+        .then(() => score(read(call.request), readScoreOptions(call.metadata)))
         .then(
           ({ response, replayed }) => {
             if (replayed) call.sendMetadata(replayHeader.clone());

@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { transactionSchema } from '../../domain/transaction.js';
 import type { Transaction } from '../../domain/transaction.js';
 import type { Scorer } from '../../pipeline/score.js';
-import { inCallerContext } from '../trace-context.js';
 
 const reason = {
   type: 'object',
@@ -74,9 +73,11 @@ export const scoreRoutes: FastifyPluginAsync<ScoreRoutesOptions> = (app, opts) =
       },
     },
     async (req, reply) => {
-      const { response, replayed } = await inCallerContext(req.headers, () =>
-        opts.score(req.body, { explain: req.query.explain === 'true', transport: 'rest' }),
-      );
+      const { response, replayed } = await opts.score(req.body, {
+        explain: req.query.explain === 'true',
+        transport: 'rest',
+        traceCarrier: req.headers,
+      });
       if (replayed) void reply.header('idempotent-replay', 'true');
       return response;
     },

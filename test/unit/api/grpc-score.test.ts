@@ -496,7 +496,10 @@ describe('explain over gRPC (risk-explain metadata)', () => {
     for (let i = 0; i < 16; i++) tree = { all: [tree], result: true };
     const seen: Array<ScoreOptions | undefined> = [];
     const score: Scorer = (tx, options) => {
-      seen.push(options);
+      // The trace carrier is the call's metadata, checked by the observability test.
+      const { traceCarrier, ...rest } = options ?? {};
+      assert.equal(typeof traceCarrier, 'object');
+      seen.push(rest);
       const response = fakeResponse(tx);
       if (options?.explain) response.explanation = [{ rule: 'deep', score: 1, conditions: tree }];
       return Promise.resolve({ response, replayed: false });
