@@ -189,7 +189,7 @@ async function pipeline(args: string[]): Promise<void> {
     );
   }
   const created = new Date().toISOString();
-  const stem = `${created.replaceAll(/[-:]/g, '').slice(0, 15)}Z-pipeline`;
+  const stem = `${created.replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z')}-pipeline`;
   const svg = await prPlotSvg(
     'Precision–recall of the pipeline',
     results.flatMap((r) => [
