@@ -2,7 +2,7 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import { ROOT_CONTEXT, SpanStatusCode, defaultTextMapGetter, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Histogram } from 'prom-client';
-import type { Stage, Telemetry } from '../pipeline/telemetry.js';
+import type { ScoreTrace, Stage, Telemetry } from '../pipeline/telemetry.js';
 
 const STAGES: readonly Stage[] = ['features', 'model', 'rules', 'flag', 'decision_store'];
 
@@ -29,17 +29,14 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   for (const s of STAGES) observe[s] = opts.stageSeconds.labels({ stage: s });
   const { tracer } = opts;
 
-  if (tracer === undefined) {
-    return {
-      start: () => ({
-        begin(name) {
-          const t0 = performance.now();
-          return () => observe[name].observe((performance.now() - t0) / 1000);
-        },
-        end: () => undefined,
-      }),
-    };
-  }
+  const timingOnly: ScoreTrace = {
+    begin(name) {
+      const t0 = performance.now();
+      return () => observe[name].observe((performance.now() - t0) / 1000);
+    },
+    end: () => undefined,
+  };
+  if (tracer === undefined) return { start: () => timingOnly };
 
   return {
     start(tx, carrier) {
@@ -52,6 +49,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
         { attributes: { 'risk.transaction_id': tx.transaction_id } },
         callerContext,
       );
+      // Not sampled: its children would not be either; time the stages only.
+      if (!root.isRecording()) return timingOnly;
       const parent = trace.setSpan(ROOT_CONTEXT, root);
       return {
         begin(name) {
