@@ -12,6 +12,8 @@ import type { LoadResult } from './http-load.js';
 import { cpuSeconds } from './cpu.js';
 import { startServer } from './processes.js';
 import type { BenchSection } from './report.js';
+import type { Decisions } from './decisions.js';
+import { decisionMix, decisionsBetween, decisionsOf, progress } from './decisions.js';
 
 export interface GrpcBenchOptions {
   redisUrl: string;
@@ -31,6 +33,8 @@ interface CpuUse {
   serviceCpuUsPerCall: number;
   /** The load generator's CPU time over the run's wall time, in cores. */
   clientCores: number;
+  /** Decisions of the measured run (gRPC, warm-up excluded), from the service's metrics. */
+  decisions: Decisions;
 }
 type Measured = GrpcLoadResult & CpuUse;
 
@@ -195,12 +199,17 @@ async function measure<R extends GrpcLoadResult>(
     const target = `127.0.0.1:${port}`;
     await load(target, WARM_UP_SECONDS);
     const pid = server.process.pid ?? 0;
+    const before = await decisionsOf(server.url, 'grpc');
     const [service0, client0, wall0] = [cpuSeconds(pid), cpuSeconds('exited children'), now()];
-    const r = await load(target, o.durationSeconds);
+    const done = progress(o.log, 'gRPC', o.durationSeconds);
+    const r = await load(target, o.durationSeconds).finally(done);
+    const serviceCpuUsPerCall = ((cpuSeconds(pid) - service0) / r.requests) * 1e6;
+    const clientCores = (cpuSeconds('exited children') - client0) / (now() - wall0);
     return {
       ...r,
-      serviceCpuUsPerCall: ((cpuSeconds(pid) - service0) / r.requests) * 1e6,
-      clientCores: (cpuSeconds('exited children') - client0) / (now() - wall0),
+      serviceCpuUsPerCall,
+      clientCores,
+      decisions: decisionsBetween(before, await decisionsOf(server.url, 'grpc')),
     };
   } finally {
     await server.stop();
@@ -220,6 +229,7 @@ function row(name: string, r: Measured): Array<string | number> {
     r.errors,
     cpu(r.serviceCpuUsPerCall, 0),
     cpu(r.clientCores, 2),
+    decisionMix(r.decisions),
   ];
 }
 
@@ -258,16 +268,18 @@ export async function grpcBench(o: GrpcBenchOptions): Promise<BenchSection[]> {
     'errors',
     'service CPU µs/call',
     'load generator CPU (cores)',
+    'approve / review / decline',
   ];
   const setting =
     `${o.durationSeconds} s after a ${WARM_UP_SECONDS} s warm-up, a fresh service process and Redis ` +
-    'prefix per row, each request a new transaction (5,000 accounts, 500 merchants).';
+    "prefix per row, each request the next transaction of the simulator's stream; the service runs " +
+    'with Redis, PostgreSQL and Kafka on.';
   return [
     {
       title: 'gRPC scoring with real Redis, closed loop',
       method:
         `Unary Score: ghz (${GHZ_MODULE.split('@')[1]}, --cpus 1), ${c} connections with one call ` +
-        `in flight each, cycling through ${CALL_DATA_SIZE.toLocaleString('en-US')} generated transactions with a new ` +
+        `in flight each, cycling through ${CALL_DATA_SIZE.toLocaleString('en-US')} of the simulator's transactions with a new ` +
         'transaction_id per call. ScoreStream: ' +
         'load-test/bench/grpc-stream-client.ts in its own Node process, one connection per ' +
         `stream, latency from write to the matching answer. ${setting}`,

@@ -7,6 +7,8 @@ import { runOpenLoop } from './open-loop.js';
 import { cpuSeconds, redisCpuSeconds } from './cpu.js';
 import { startServer } from './processes.js';
 import type { BenchSection } from './report.js';
+import type { Decisions } from './decisions.js';
+import { decisionMix, decisionsBetween, decisionsOf, progress } from './decisions.js';
 
 export interface RestBenchOptions {
   redisUrl: string;
@@ -23,21 +25,6 @@ export interface RestBenchOptions {
 const SERVICE = new URL('../../src/main.js', import.meta.url).pathname;
 const CEILING = new URL('./ceiling-server.js', import.meta.url).pathname;
 const OTLP_SINK = new URL('./otlp-sink.js', import.meta.url).pathname;
-
-type Decisions = Record<'approve' | 'review' | 'decline', number>;
-
-/** The service's decision counters (REST), from its /metrics; zeros for the ceiling server. */
-async function decisionsOf(url: string): Promise<Decisions> {
-  const out: Decisions = { approve: 0, review: 0, decline: 0 };
-  const res = await fetch(`${url}/metrics`).catch(() => undefined);
-  if (res === undefined || res.status !== 200) return out;
-  const text = await res.text();
-  for (const m of text.matchAll(
-    /^risk_decisions_total\{decision="(\w+)",transport="rest"\} (\d+)$/gm,
-  ))
-    if (m[1] === 'approve' || m[1] === 'review' || m[1] === 'decline') out[m[1]] = Number(m[2]);
-  return out;
-}
 
 /** Request bodies: the simulator's traffic (load-test/simulator), new ids for every run. */
 function bodies(): () => string {
@@ -78,35 +65,30 @@ async function measure(
       body: bodies(),
     });
     const pid = server.process.pid ?? 0;
-    const before = await decisionsOf(server.url);
+    const before = await decisionsOf(server.url, 'rest');
+    // The bodies are simulated before the clock starts.
+    const body = bodies();
     const [server0, redis0] = [cpuSeconds(pid), await redisCpuSeconds(o.redis)];
-    const r =
+    const done = progress(o.log, script === SERVICE ? 'service' : 'ceiling', o.durationSeconds);
+    const r = await (
       rate !== undefined
-        ? await runOpenLoop({
-            url: server.url,
-            rate,
-            durationSeconds: o.durationSeconds,
-            body: bodies(),
-          })
-        : await runHttpLoad({
+        ? runOpenLoop({ url: server.url, rate, durationSeconds: o.durationSeconds, body })
+        : runHttpLoad({
             url: server.url,
             connections: o.connections,
             durationSeconds: o.durationSeconds,
-            body: bodies(),
-          });
+            body,
+          })
+    ).finally(done);
     const perRequest = (seconds: number): number => (seconds / r.requests) * 1e6;
     const serverCpuUs = perRequest(cpuSeconds(pid) - server0);
     const redisCpuUs = perRequest((await redisCpuSeconds(o.redis)) - redis0);
-    const after = await decisionsOf(server.url);
+    const after = await decisionsOf(server.url, 'rest');
     return {
       ...r,
       serverCpuUs,
       redisCpuUs,
-      decisions: {
-        approve: after.approve - before.approve,
-        review: after.review - before.review,
-        decline: after.decline - before.decline,
-      },
+      decisions: decisionsBetween(before, after),
     };
   } finally {
     await server.stop();
@@ -126,14 +108,6 @@ function row(name: string, r: Measured, ceiling?: Measured): Array<string | numb
     Math.round(r.redisCpuUs),
     decisionMix(r.decisions),
   ];
-}
-
-/** `approve / review / decline` as percentages of the run's decisions. */
-function decisionMix(d: Decisions): string {
-  const total = d.approve + d.review + d.decline;
-  if (total === 0) return '—';
-  const pct = (n: number) => `${((100 * n) / total).toFixed(1)}%`;
-  return `${pct(d.approve)} / ${pct(d.review)} / ${pct(d.decline)}`;
 }
 
 /** REST scoring against real Redis, next to the ceiling, then latency at a fixed rate. */
