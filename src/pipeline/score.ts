@@ -5,6 +5,7 @@ import { decide } from '../domain/decision.js';
 import { RiskError } from '../domain/errors.js';
 import { buildFacts } from '../domain/facts.js';
 import { buildRiskFlag } from '../domain/flag.js';
+import { windowInputOf } from '../domain/windows.js';
 import type { VelocityFeatures } from '../domain/features.js';
 import { partitionShadow } from '../domain/rules/fired.js';
 import type { FiredRule } from '../domain/rules/types.js';
@@ -183,7 +184,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
         response.degraded_reasons = [...(response.degraded_reasons ?? []), 'flag_unavailable'];
       }
     }
-    const fold = (): void => opts.windows?.add({ ...tx, ...response });
+    const fold = (): void => opts.windows?.add(windowInputOf(tx, response));
 
     const explanation = options?.explain === true ? ruleset.explain?.(facts) : undefined;
     const answer = (r: ScoreResponse): ScoreOutcome => ({

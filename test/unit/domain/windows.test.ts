@@ -10,6 +10,7 @@ import {
   microsToDecimal,
   toMicros,
   toWindowRow,
+  windowInputOf,
   windowKeysOf,
   windowStartOf,
 } from '../../../src/domain/windows.js';
@@ -178,5 +179,23 @@ describe('aggregate windows (DESIGN.md §4.8)', () => {
     assert.equal(acc.add(tx('2024-01-15T10:01:00Z', 'US'), admit), 2, 'a new window refused');
     const all = acc.list().find((a) => a.dimension === 'all');
     assert.equal(all?.count, 2);
+  });
+});
+
+test('windowInputOf takes only what windows need, and no absent dimension', () => {
+  const tx = {
+    transaction_id: 't',
+    timestamp: '2024-01-15T10:00:00Z',
+    amount: 12.5,
+    account_id: 'a',
+    location: 'US',
+  };
+  const answer = { risk_score: 85, risk_flag: true, decision: 'decline', features: { x: 1 } };
+  assert.deepEqual(windowInputOf(tx, answer), {
+    timestamp: '2024-01-15T10:00:00Z',
+    amount: 12.5,
+    risk_score: 85,
+    risk_flag: true,
+    location: 'US',
   });
 });
