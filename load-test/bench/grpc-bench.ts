@@ -11,20 +11,11 @@ import type { StreamLoadResult } from './grpc-stream-client.js';
 import type { LoadResult } from './http-load.js';
 import { cpuSeconds } from './cpu.js';
 import { startServer } from './processes.js';
-import type { BenchSection } from './report.js';
+import type { BenchSection, ServiceBenchOptions } from './report.js';
 import type { Decisions } from './decisions.js';
 import { decisionMix, decisionsBetween, decisionsOf, progress } from './decisions.js';
 
-export interface GrpcBenchOptions {
-  redisUrl: string;
-  /** Unary: ghz connections and concurrency (one call in flight per connection), as REST's. */
-  connections: number;
-  durationSeconds: number;
-  fixedRate: number;
-  /** PostgreSQL and Kafka for the service, as in the REST bench. */
-  serviceEnv: Record<string, string>;
-  log: (msg: string) => void;
-}
+export type GrpcBenchOptions = ServiceBenchOptions;
 
 type GrpcLoadResult = Omit<LoadResult, 'non2xx'>;
 

@@ -2,6 +2,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
+/** What every load bench of the service is given. */
+export interface ServiceBenchOptions {
+  redisUrl: string;
+  /** Closed loop: connections, one request in flight each. */
+  connections: number;
+  durationSeconds: number;
+  fixedRate: number;
+  /** Where the service keeps rules, windows and flags: PostgreSQL and Kafka in this bench. */
+  serviceEnv: Record<string, string>;
+  log: (msg: string) => void;
+}
+
 export interface BenchSection {
   title: string;
   /** What was measured and how, in a sentence or two. */

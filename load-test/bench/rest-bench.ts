@@ -6,20 +6,13 @@ import { runHttpLoad } from './http-load.js';
 import { runOpenLoop } from './open-loop.js';
 import { cpuSeconds, redisCpuSeconds } from './cpu.js';
 import { startServer } from './processes.js';
-import type { BenchSection } from './report.js';
+import type { BenchSection, ServiceBenchOptions } from './report.js';
 import type { Decisions } from './decisions.js';
 import { decisionMix, decisionsBetween, decisionsOf, progress } from './decisions.js';
 
-export interface RestBenchOptions {
-  redisUrl: string;
+export interface RestBenchOptions extends ServiceBenchOptions {
   /** A client of the same Redis, to read its CPU time. */
   redis: Redis;
-  connections: number;
-  durationSeconds: number;
-  fixedRate: number;
-  /** Where the service keeps rules, windows and flags: PostgreSQL and Kafka in this bench. */
-  serviceEnv: Record<string, string>;
-  log: (msg: string) => void;
 }
 
 const SERVICE = new URL('../../src/main.js', import.meta.url).pathname;

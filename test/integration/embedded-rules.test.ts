@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from '../../src/app/build-app.js';
 import { buildTestApp, postScore } from '../helpers/app.js';
+import { waitFor } from '../helpers/fakes.js';
 import { makeTx } from '../helpers/tx.js';
 
 const TOKEN = 'embedded-test-token-0123456789';
@@ -19,14 +20,6 @@ async function activeVersion(app: App): Promise<number> {
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   return res.json<{ version: number }>().version;
-}
-
-async function until(fn: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test(
@@ -64,7 +57,7 @@ test(
           event: { type: 'risk', params: { score: 7 } },
         }),
       );
-      await until(async () => (await activeVersion(app)) === 2, 5_000, 'file edit published');
+      await waitFor(async () => (await activeVersion(app)) === 2, 5_000, 'file edit published');
       const scored = await postScore(app, makeTx({ amount: 4242 }));
       assert.equal(scored.body.ruleset_version, '2');
       assert.ok(

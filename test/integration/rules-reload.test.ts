@@ -7,6 +7,7 @@ import type { App } from '../../src/app/build-app.js';
 import type { ThrowawayDb } from '../helpers/pg.js';
 import { createThrowawayDb } from '../helpers/pg.js';
 import { buildTestApp, postScore } from '../helpers/app.js';
+import { waitFor } from '../helpers/fakes.js';
 import { makeTx } from '../helpers/tx.js';
 
 let db: ThrowawayDb;
@@ -34,14 +35,9 @@ async function versionScored(): Promise<string> {
   return String((await postScore(app, makeTx())).body.ruleset_version);
 }
 
-async function waitFor(version: string, ms: number): Promise<number> {
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    if ((await versionScored()) === version) return performance.now() - start;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`version ${version} not used within ${ms} ms (still ${await versionScored()})`);
-}
+/** Waits until scoring answers with `version`. */
+const scoredWith = (version: string, ms: number): Promise<void> =>
+  waitFor(async () => (await versionScored()) === version, ms, `version ${version} used`);
 
 /** A second version written behind the service's back: no NOTIFY is sent. */
 async function insertSilently(version: number): Promise<void> {
@@ -57,7 +53,7 @@ test('a change without a notification is picked up by the periodic check', () =>
   withApp(200, async () => {
     assert.equal(await versionScored(), '1');
     await insertSilently(2);
-    await waitFor('2', 2_000);
+    await scoredWith('2', 2_000);
   }));
 
 // The periodic check is set to a minute here: only a notification can swap within 2 s.
@@ -83,5 +79,5 @@ test('a dropped listening connection is re-established and notifications flow ag
     assert.equal(await versionScored(), '2');
     await insertSilently(3);
     await sql(`SELECT pg_notify('risk_rules_changed', '3')`);
-    await waitFor('3', 2_000);
+    await scoredWith('3', 2_000);
   }));
