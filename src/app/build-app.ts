@@ -142,7 +142,11 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       config,
       stores,
       logger,
-      createEmitMetrics(metrics.registry, (dependency) => metrics.dependencyError(dependency)),
+      createEmitMetrics(
+        metrics.registry,
+        (dependency) => metrics.dependencyError(dependency),
+        stores.mode === 'postgres' ? 'postgres' : 'embedded-db',
+      ),
     );
   } catch (err) {
     // Nothing is serving yet: release what was opened, then fail the start.

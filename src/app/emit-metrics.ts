@@ -18,6 +18,8 @@ export interface EmitMetrics {
 export function createEmitMetrics(
   registry: Registry,
   dependencyError: (dependency: string) => void = () => undefined,
+  /** What the window store writes to, as `risk_dependency_errors_total` names it. */
+  windowStore = 'postgres',
 ): EmitMetrics {
   const registers = [registry];
   let outboxes: readonly OutboxStore[] = [];
@@ -132,7 +134,7 @@ export function createEmitMetrics(
       },
       flushFailed() {
         flushFailures.inc();
-        dependencyError('postgres');
+        dependencyError(windowStore);
       },
       dropped(count) {
         dropped.inc(count);
