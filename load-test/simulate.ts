@@ -6,8 +6,8 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { LabelledTransaction } from './simulator/simulator.js';
-import { SCENARIOS, simulate } from './simulator/simulator.js';
+import type { LabelledTransaction } from './simulator/simulator.ts';
+import { SCENARIOS, simulate } from './simulator/simulator.ts';
 
 const USAGE = `usage: npm run simulate -- [--seed N] [--customers N] [--hours N]
          [--out FILE] [--labels]                 write NDJSON (stdout without --out)

@@ -1,5 +1,5 @@
-import { buildApp } from './app/build-app.js';
-import { ConfigError, loadConfig } from './app/config.js';
+import { buildApp } from './app/build-app.ts';
+import { ConfigError, loadConfig } from './app/config.ts';
 
 /**
  * The only place that listens and handles signals. On SIGTERM/SIGINT: fail readiness, stop

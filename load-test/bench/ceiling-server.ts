@@ -5,7 +5,7 @@
  */
 import fastify, { LogController } from 'fastify';
 import { Redis } from 'ioredis';
-import { MAX_BODY_BYTES } from '../../src/domain/transaction.js';
+import { MAX_BODY_BYTES } from '../../src/domain/transaction.ts';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6380', {
   enableAutoPipelining: true,

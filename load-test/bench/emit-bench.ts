@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import * as hdr from 'hdr-histogram-js';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { migrate } from '../../src/adapters/postgres/migrations.js';
-import { createPgDatabase } from '../../src/adapters/postgres/pg-database.js';
-import { createPgWindowStore } from '../../src/adapters/postgres/pg-window-store.js';
-import type { RiskFlag } from '../../src/domain/flag.js';
-import type { WindowAggregate } from '../../src/domain/windows.js';
-import { WindowAccumulator } from '../../src/domain/windows.js';
-import { simulatorFeed } from '../simulator/feed.js';
-import { runOpenLoop } from './open-loop.js';
-import { startServer } from './processes.js';
-import type { BenchSection } from './report.js';
+import { migrate } from '../../src/adapters/postgres/migrations.ts';
+import { createPgDatabase } from '../../src/adapters/postgres/pg-database.ts';
+import { createPgWindowStore } from '../../src/adapters/postgres/pg-window-store.ts';
+import type { RiskFlag } from '../../src/domain/flag.ts';
+import type { WindowAggregate } from '../../src/domain/windows.ts';
+import { WindowAccumulator } from '../../src/domain/windows.ts';
+import { simulatorFeed } from '../simulator/feed.ts';
+import { runOpenLoop } from './open-loop.ts';
+import { startServer } from './processes.ts';
+import type { BenchSection } from './report.ts';
 
-const SERVICE = new URL('../../src/main.js', import.meta.url).pathname;
+const SERVICE = new URL('../../src/main.ts', import.meta.url).pathname;
 
 export interface EmitBenchOptions {
   databaseUrl: string;

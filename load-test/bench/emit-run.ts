@@ -8,10 +8,10 @@
  * DATABASE_URL, KAFKA_BROKERS, REDIS_URL (default: the local services').
  */
 import { Redis } from 'ioredis';
-import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.js';
-import { flagDeliveryBench, windowMemoryBench, windowWriteBench } from './emit-bench.js';
-import type { BenchReport } from './report.js';
-import { machineInfo, writeReport } from './report.js';
+import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.ts';
+import { flagDeliveryBench, windowMemoryBench, windowWriteBench } from './emit-bench.ts';
+import type { BenchReport } from './report.ts';
+import { machineInfo, writeReport } from './report.ts';
 
 const log = (msg: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);

@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
-import { RISK_PROTO_FILE, RISK_SERVICE_NAME, findProtoRoot } from '../../src/api/grpc/proto.js';
-import { simulatorFeed } from '../simulator/feed.js';
-import type { StreamLoadResult } from './grpc-stream-client.js';
-import type { LoadResult } from './http-load.js';
-import { cpuSeconds } from './cpu.js';
-import { startServer } from './processes.js';
-import type { BenchSection, ServiceBenchOptions } from './report.js';
-import type { Decisions } from './decisions.js';
-import { decisionMix, decisionsBetween, decisionsOf, progress } from './decisions.js';
+import { RISK_PROTO_FILE, RISK_SERVICE_NAME, findProtoRoot } from '../../src/api/grpc/proto.ts';
+import { simulatorFeed } from '../simulator/feed.ts';
+import type { StreamLoadResult } from './grpc-stream-client.ts';
+import type { LoadResult } from './http-load.ts';
+import { cpuSeconds } from './cpu.ts';
+import { startServer } from './processes.ts';
+import type { BenchSection, ServiceBenchOptions } from './report.ts';
+import type { Decisions } from './decisions.ts';
+import { decisionMix, decisionsBetween, decisionsOf, progress } from './decisions.ts';
 
 export type GrpcBenchOptions = ServiceBenchOptions;
 
@@ -30,8 +30,8 @@ interface CpuUse {
 type Measured = GrpcLoadResult & CpuUse;
 
 const run = promisify(execFile);
-const SERVICE = new URL('../../src/main.js', import.meta.url).pathname;
-const STREAM_CLIENT = new URL('./grpc-stream-client.js', import.meta.url).pathname;
+const SERVICE = new URL('../../src/main.ts', import.meta.url).pathname;
+const STREAM_CLIENT = new URL('./grpc-stream-client.ts', import.meta.url).pathname;
 /**
  * Pinned: the module proxy resolves `@latest` of github.com/bojand/ghz to v0.93.0 (2021),
  * older than the newest tag.

@@ -12,11 +12,11 @@ import { parseArgs } from 'node:util';
 import type { ClientDuplexStream, MethodDefinition, StatusObject } from '@grpc/grpc-js';
 import { Client, credentials, status } from '@grpc/grpc-js';
 import * as hdr from 'hdr-histogram-js';
-import type { ProtoScoreStreamResponse, ProtoTransaction } from '../../src/api/grpc/messages.js';
-import { transactionToProto } from '../../src/api/grpc/messages.js';
-import { RISK_SERVICE_NAME, loadServicePackage } from '../../src/api/grpc/proto.js';
-import { simulatorFeed } from '../simulator/feed.js';
-import type { LoadResult } from './http-load.js';
+import type { ProtoScoreStreamResponse, ProtoTransaction } from '../../src/api/grpc/messages.ts';
+import { transactionToProto } from '../../src/api/grpc/messages.ts';
+import { RISK_SERVICE_NAME, loadServicePackage } from '../../src/api/grpc/proto.ts';
+import { simulatorFeed } from '../simulator/feed.ts';
+import type { LoadResult } from './http-load.ts';
 
 export interface StreamLoadResult extends Omit<LoadResult, 'non2xx'> {
   /** Error items, answers that match no request, requests never answered, failed streams. */

@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IsolationForest as MlIsolationForest } from 'ml-isolation-forest';
-import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.js';
-import { modelFromJson } from '../../src/adapters/file/file-model-source.js';
-import { DEFAULT_MODEL_FILE, PACKAGE_ROOT } from '../../src/app/paths.js';
-import { anomalyScore } from '../../src/domain/anomaly/forest.js';
-import { MODEL_FEATURES, modelFeatures } from '../../src/domain/anomaly/model-features.js';
-import type { VelocityFeatures } from '../../src/domain/features.js';
-import type { Transaction } from '../../src/domain/transaction.js';
-import { eventTimeMs } from '../../src/domain/transaction.js';
-import { SCENARIOS, simulate } from '../simulator/simulator.js';
-import type { BenchSection } from './report.js';
-import { machineInfo, toMarkdown } from './report.js';
+import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.ts';
+import { modelFromJson } from '../../src/adapters/file/file-model-source.ts';
+import { DEFAULT_MODEL_FILE, PACKAGE_ROOT } from '../../src/app/paths.ts';
+import { anomalyScore } from '../../src/domain/anomaly/forest.ts';
+import { MODEL_FEATURES, modelFeatures } from '../../src/domain/anomaly/model-features.ts';
+import type { VelocityFeatures } from '../../src/domain/features.ts';
+import type { Transaction } from '../../src/domain/transaction.ts';
+import { eventTimeMs } from '../../src/domain/transaction.ts';
+import { SCENARIOS, simulate } from '../simulator/simulator.ts';
+import type { BenchSection } from './report.ts';
+import { machineInfo, toMarkdown } from './report.ts';
 
 interface Timing {
   medianUs: number;

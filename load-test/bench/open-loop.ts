@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
-import type { LoadResult } from './http-load.js';
+import type { LoadResult } from './http-load.ts';
 
 export interface OpenLoopOptions {
   url: string;

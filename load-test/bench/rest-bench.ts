@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { simulatorFeed } from '../simulator/feed.js';
-import type { LoadResult } from './http-load.js';
-import { runHttpLoad } from './http-load.js';
-import { runOpenLoop } from './open-loop.js';
-import { cpuSeconds, redisCpuSeconds } from './cpu.js';
-import { startServer } from './processes.js';
-import type { BenchSection, ServiceBenchOptions } from './report.js';
-import type { Decisions } from './decisions.js';
-import { decisionMix, decisionsBetween, decisionsOf, progress } from './decisions.js';
+import { simulatorFeed } from '../simulator/feed.ts';
+import type { LoadResult } from './http-load.ts';
+import { runHttpLoad } from './http-load.ts';
+import { runOpenLoop } from './open-loop.ts';
+import { cpuSeconds, redisCpuSeconds } from './cpu.ts';
+import { startServer } from './processes.ts';
+import type { BenchSection, ServiceBenchOptions } from './report.ts';
+import type { Decisions } from './decisions.ts';
+import { decisionMix, decisionsBetween, decisionsOf, progress } from './decisions.ts';
 
 export interface RestBenchOptions extends ServiceBenchOptions {
   /** A client of the same Redis, to read its CPU time. */
   redis: Redis;
 }
 
-const SERVICE = new URL('../../src/main.js', import.meta.url).pathname;
-const CEILING = new URL('./ceiling-server.js', import.meta.url).pathname;
-const OTLP_SINK = new URL('./otlp-sink.js', import.meta.url).pathname;
+const SERVICE = new URL('../../src/main.ts', import.meta.url).pathname;
+const CEILING = new URL('./ceiling-server.ts', import.meta.url).pathname;
+const OTLP_SINK = new URL('./otlp-sink.ts', import.meta.url).pathname;
 
 /** Request bodies: the simulator's traffic (load-test/simulator), new ids for every run. */
 function bodies(): () => string {

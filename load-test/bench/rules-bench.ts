@@ -1,12 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.js';
-import { loadRulesDir } from '../../src/adapters/file/file-ruleset-source.js';
-import { buildFacts } from '../../src/domain/facts.js';
-import { compileRuleset } from '../../src/domain/rules/compile.js';
-import { createJreEvaluator } from '../../src/domain/rules/jre-evaluator.js';
-import type { Facts, FiredRule, RiskRule, RuleEvaluator } from '../../src/domain/rules/types.js';
-import { simulatorFeed } from '../simulator/feed.js';
-import type { BenchSection } from './report.js';
+import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.ts';
+import { loadRulesDir } from '../../src/adapters/file/file-ruleset-source.ts';
+import { buildFacts } from '../../src/domain/facts.ts';
+import { compileRuleset } from '../../src/domain/rules/compile.ts';
+import { createJreEvaluator } from '../../src/domain/rules/jre-evaluator.ts';
+import type { Facts, FiredRule, RiskRule, RuleEvaluator } from '../../src/domain/rules/types.ts';
+import { simulatorFeed } from '../simulator/feed.ts';
+import type { BenchSection } from './report.ts';
 
 interface Timing {
   medianUs: number;

@@ -15,13 +15,13 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.js';
-import type { BenchReport, BenchSection } from './report.js';
-import { machineInfo, writeReport } from './report.js';
-import { grpcBench } from './grpc-bench.js';
-import { modelBench } from './model-bench.js';
-import { restBench } from './rest-bench.js';
-import { rulesBench } from './rules-bench.js';
+import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.ts';
+import type { BenchReport, BenchSection } from './report.ts';
+import { machineInfo, writeReport } from './report.ts';
+import { grpcBench } from './grpc-bench.ts';
+import { modelBench } from './model-bench.ts';
+import { restBench } from './rest-bench.ts';
+import { rulesBench } from './rules-bench.ts';
 
 const log = (msg: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);

@@ -1,4 +1,4 @@
-import type { Decision } from '../../src/domain/decision.js';
+import type { Decision } from '../../src/domain/decision.ts';
 
 /** One scored transaction with its truth. */
 export interface Outcome {

@@ -1,6 +1,6 @@
-import type { Transaction } from '../../src/domain/transaction.js';
-import { readCsvRecords } from '../model/read-lines.js';
-import type { EvalItem } from './pipeline.js';
+import type { Transaction } from '../../src/domain/transaction.ts';
+import { readCsvRecords } from '../model/read-lines.ts';
+import type { EvalItem } from './pipeline.ts';
 
 /** PaySim's simulated start: step 1 is the first hour. */
 const START_MS = Date.parse('2026-02-02T00:00:00Z');

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App } from '../../src/app/build-app.js';
-import { buildApp } from '../../src/app/build-app.js';
-import { loadConfig } from '../../src/app/config.js';
-import type { Transaction } from '../../src/domain/transaction.js';
-import type { Outcome, PrPoint, Rates, ScenarioRates } from './metrics.js';
-import { averagePrecision, byScenario, prCurve, rates } from './metrics.js';
+import type { App } from '../../src/app/build-app.ts';
+import { buildApp } from '../../src/app/build-app.ts';
+import { loadConfig } from '../../src/app/config.ts';
+import type { Transaction } from '../../src/domain/transaction.ts';
+import type { Outcome, PrPoint, Rates, ScenarioRates } from './metrics.ts';
+import { averagePrecision, byScenario, prCurve, rates } from './metrics.ts';
 
 /** A transaction to replay and what it truly is. */
 export interface EvalItem {

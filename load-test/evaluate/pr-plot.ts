@@ -2,8 +2,8 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { PrPoint } from './metrics.js';
-import { thinCurve } from './metrics.js';
+import type { PrPoint } from './metrics.ts';
+import { thinCurve } from './metrics.ts';
 
 export interface Curve {
   /** Legend label, e.g. "risk_score (rules), simulator seed 4242". */

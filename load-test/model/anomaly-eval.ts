@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { IsolationForest as MlIsolationForest } from 'ml-isolation-forest';
-import { encodeTrees } from '../../src/domain/anomaly/artifact.js';
-import type { Matrix } from '../../src/domain/anomaly/matrix.js';
-import type { Random } from '../../src/domain/anomaly/random.js';
-import { seededRandom } from '../../src/domain/anomaly/random.js';
-import { rocAuc } from '../../src/domain/anomaly/roc-auc.js';
-import { scoreRows, trainForest } from '../../src/domain/anomaly/train.js';
-import type { LabelledData } from './numeric-csv.js';
+import { encodeTrees } from '../../src/domain/anomaly/artifact.ts';
+import type { Matrix } from '../../src/domain/anomaly/matrix.ts';
+import type { Random } from '../../src/domain/anomaly/random.ts';
+import { seededRandom } from '../../src/domain/anomaly/random.ts';
+import { rocAuc } from '../../src/domain/anomaly/roc-auc.ts';
+import { scoreRows, trainForest } from '../../src/domain/anomaly/train.ts';
+import type { LabelledData } from './numeric-csv.ts';
 
 /** One evaluation in the paper's setting: train on every row (unlabelled), score every row. */
 export interface ForestRun {

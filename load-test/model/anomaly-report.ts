@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/app/paths.js';
-import type { BaselineRun, ForestRun } from './anomaly-eval.js';
-import { runBaseline, runForest } from './anomaly-eval.js';
-import type { LabelledData } from './numeric-csv.js';
-import { readLabelledCsv } from './numeric-csv.js';
-import { clusteredAnomalies } from './synthetic.js';
+import { PACKAGE_ROOT } from '../../src/app/paths.ts';
+import type { BaselineRun, ForestRun } from './anomaly-eval.ts';
+import { runBaseline, runForest } from './anomaly-eval.ts';
+import type { LabelledData } from './numeric-csv.ts';
+import { readLabelledCsv } from './numeric-csv.ts';
+import { clusteredAnomalies } from './synthetic.ts';
 
 /**
  * iForest ROC AUC in Liu, Ting and Zhou, "Isolation Forest", ICDM 2008, Table 3, as listed in

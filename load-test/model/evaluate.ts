@@ -21,19 +21,19 @@
  */
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runBaseline, runForest } from './anomaly-eval.js';
-import { runAnomalyReport } from './anomaly-report.js';
-import { readLabelledCsv } from './numeric-csv.js';
+import { runBaseline, runForest } from './anomaly-eval.ts';
+import { runAnomalyReport } from './anomaly-report.ts';
+import { readLabelledCsv } from './numeric-csv.ts';
 import { existsSync } from 'node:fs';
-import { readPaysim } from '../evaluate/paysim.js';
-import type { StreamResult } from '../evaluate/pipeline.js';
+import { readPaysim } from '../evaluate/paysim.ts';
+import type { StreamResult } from '../evaluate/pipeline.ts';
 import {
   evaluateStream,
   pipelineReportMarkdown,
   writePipelineReport,
-} from '../evaluate/pipeline.js';
-import { prPlotSvg, svgToPng } from '../evaluate/pr-plot.js';
-import { SCENARIOS, simulate } from '../simulator/simulator.js';
+} from '../evaluate/pipeline.ts';
+import { prPlotSvg, svgToPng } from '../evaluate/pr-plot.ts';
+import { SCENARIOS, simulate } from '../simulator/simulator.ts';
 
 const log = (m: string): void => {
   process.stderr.write(`[evaluate ${new Date().toISOString().slice(11, 19)}] ${m}\n`);

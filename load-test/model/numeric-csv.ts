@@ -1,6 +1,6 @@
-import type { Matrix } from '../../src/domain/anomaly/matrix.js';
-import { matrix } from '../../src/domain/anomaly/matrix.js';
-import { readCsvRecords } from './read-lines.js';
+import type { Matrix } from '../../src/domain/anomaly/matrix.ts';
+import { matrix } from '../../src/domain/anomaly/matrix.ts';
+import { readCsvRecords } from './read-lines.ts';
 
 /** A labelled numeric data set: the features (label column excluded) and the labels. */
 export interface LabelledData {

@@ -1,7 +1,7 @@
-import { matrix } from '../../src/domain/anomaly/matrix.js';
-import type { Random } from '../../src/domain/anomaly/random.js';
-import { seededRandom } from '../../src/domain/anomaly/random.js';
-import type { LabelledData } from './numeric-csv.js';
+import { matrix } from '../../src/domain/anomaly/matrix.ts';
+import type { Random } from '../../src/domain/anomaly/random.ts';
+import { seededRandom } from '../../src/domain/anomaly/random.ts';
+import type { LabelledData } from './numeric-csv.ts';
 
 /** A standard normal draw (Box–Muller). */
 export function gaussian(random: Random): number {

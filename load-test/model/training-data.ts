@@ -1,9 +1,9 @@
-import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.js';
-import type { Matrix } from '../../src/domain/anomaly/matrix.js';
-import { matrix } from '../../src/domain/anomaly/matrix.js';
-import { MODEL_FEATURES, modelFeatures } from '../../src/domain/anomaly/model-features.js';
-import { eventTimeMs } from '../../src/domain/transaction.js';
-import type { Transaction } from '../../src/domain/transaction.js';
+import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.ts';
+import type { Matrix } from '../../src/domain/anomaly/matrix.ts';
+import { matrix } from '../../src/domain/anomaly/matrix.ts';
+import { MODEL_FEATURES, modelFeatures } from '../../src/domain/anomaly/model-features.ts';
+import { eventTimeMs } from '../../src/domain/transaction.ts';
+import type { Transaction } from '../../src/domain/transaction.ts';
 
 /** Transactions turned into model inputs, with whatever labels and patterns came with them. */
 export interface FeatureRows {

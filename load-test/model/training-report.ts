@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import type { ModelArtifact } from '../../src/domain/anomaly/artifact.js';
-import type { IsolationForest } from '../../src/domain/anomaly/forest.js';
-import { anomalyScore } from '../../src/domain/anomaly/forest.js';
-import type { Matrix } from '../../src/domain/anomaly/matrix.js';
-import { rocAuc } from '../../src/domain/anomaly/roc-auc.js';
-import { scoreRows } from '../../src/domain/anomaly/train.js';
-import type { FeatureRows } from './training-data.js';
+import type { ModelArtifact } from '../../src/domain/anomaly/artifact.ts';
+import type { IsolationForest } from '../../src/domain/anomaly/forest.ts';
+import { anomalyScore } from '../../src/domain/anomaly/forest.ts';
+import type { Matrix } from '../../src/domain/anomaly/matrix.ts';
+import { rocAuc } from '../../src/domain/anomaly/roc-auc.ts';
+import { scoreRows } from '../../src/domain/anomaly/train.ts';
+import type { FeatureRows } from './training-data.ts';
 
 export interface PatternResult {
   pattern: string;

@@ -1,8 +1,8 @@
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
-import type { Transaction } from '../../src/domain/transaction.js';
-import { transactionSchema } from '../../src/domain/transaction.js';
-import { readCsvRecords, readLines } from './read-lines.js';
+import type { Transaction } from '../../src/domain/transaction.ts';
+import { transactionSchema } from '../../src/domain/transaction.ts';
+import { readCsvRecords, readLines } from './read-lines.ts';
 
 /** A transaction from a file, with its fraud label when the file has one. */
 export interface FileTransaction {

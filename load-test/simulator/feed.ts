@@ -1,5 +1,5 @@
-import type { Transaction } from '../../src/domain/transaction.js';
-import { simulate } from './simulator.js';
+import type { Transaction } from '../../src/domain/transaction.ts';
+import { simulate } from './simulator.ts';
 
 export interface FeedOptions {
   seed: number;

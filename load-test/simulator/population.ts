@@ -1,4 +1,4 @@
-import type { Rng } from './random.js';
+import type { Rng } from './random.ts';
 
 /** Countries of the simulated world: where people live, shop and travel. */
 export const COUNTRIES = {

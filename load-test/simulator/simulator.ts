@@ -1,5 +1,5 @@
-import type { Transaction } from '../../src/domain/transaction.js';
-import type { Category, Country, Customer, Merchant, Population } from './population.js';
+import type { Transaction } from '../../src/domain/transaction.ts';
+import type { Category, Country, Customer, Merchant, Population } from './population.ts';
 import {
   CATEGORIES,
   CATEGORY_CODES,
@@ -8,8 +8,8 @@ import {
   HOURLY_ACTIVITY,
   createPopulation,
   localKey,
-} from './population.js';
-import { Rng } from './random.js';
+} from './population.ts';
+import { Rng } from './random.ts';
 
 export const SCENARIOS = [
   'card_testing',
@@ -153,11 +153,15 @@ export function simulate(opts: SimulatorOptions): LabelledTransaction[] {
 class Context {
   private fraudIds = 0;
 
-  constructor(
-    readonly rng: Rng,
-    readonly pop: Population,
-    readonly prefix: string,
-  ) {}
+  readonly rng: Rng;
+  readonly pop: Population;
+  readonly prefix: string;
+
+  constructor(rng: Rng, pop: Population, prefix: string) {
+    this.rng = rng;
+    this.pop = pop;
+    this.prefix = prefix;
+  }
 
   customer(): Customer {
     return this.rng.pick(this.pop.customers);

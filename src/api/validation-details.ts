@@ -1,4 +1,4 @@
-import type { ErrorDetail } from '../domain/errors.js';
+import type { ErrorDetail } from '../domain/errors.ts';
 
 export interface AjvIssue {
   instancePath: string;

@@ -1,5 +1,5 @@
-import type { DecisionCache } from '../pipeline/decision-cache.js';
-import type { VelocityStore } from '../pipeline/velocity-store.js';
+import type { DecisionCache } from '../pipeline/decision-cache.ts';
+import type { VelocityStore } from '../pipeline/velocity-store.ts';
 
 /** Counts a rejected call, then passes the rejection on unchanged. */
 function counted<T>(p: Promise<T>, count: () => void): Promise<T> {

@@ -1,8 +1,8 @@
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { OutboxStore } from '../pipeline/flag-outbox.js';
-import type { RelayObserver } from '../pipeline/flag-relay.js';
-import type { WindowBufferStats, WindowObserver } from '../pipeline/window-buffer.js';
+import type { OutboxStore } from '../pipeline/flag-outbox.ts';
+import type { RelayObserver } from '../pipeline/flag-relay.ts';
+import type { WindowBufferStats, WindowObserver } from '../pipeline/window-buffer.ts';
 
 export interface EmitMetrics {
   relay: RelayObserver;

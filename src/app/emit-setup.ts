@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
-import { openFileFlagOutbox } from '../adapters/file/file-flag-outbox.js';
-import { openNdjsonFlagFile } from '../adapters/file/ndjson-flag-file.js';
-import { createKafkaFlagPublisher } from '../adapters/kafka/kafka-flag-publisher.js';
-import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.js';
-import { createFallbackOutbox } from '../pipeline/fallback-outbox.js';
-import type { FlagOutbox, OutboxStore } from '../pipeline/flag-outbox.js';
-import type { FlagRelay } from '../pipeline/flag-relay.js';
-import { createFlagRelay } from '../pipeline/flag-relay.js';
-import type { WindowBuffer } from '../pipeline/window-buffer.js';
-import { createWindowBuffer } from '../pipeline/window-buffer.js';
-import type { Config } from './config.js';
-import type { EmitMetrics } from './emit-metrics.js';
-import type { Stores } from './stores.js';
-import { dataPath } from './stores.js';
+import { openFileFlagOutbox } from '../adapters/file/file-flag-outbox.ts';
+import { openNdjsonFlagFile } from '../adapters/file/ndjson-flag-file.ts';
+import { createKafkaFlagPublisher } from '../adapters/kafka/kafka-flag-publisher.ts';
+import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.ts';
+import { createFallbackOutbox } from '../pipeline/fallback-outbox.ts';
+import type { FlagOutbox, OutboxStore } from '../pipeline/flag-outbox.ts';
+import type { FlagRelay } from '../pipeline/flag-relay.ts';
+import { createFlagRelay } from '../pipeline/flag-relay.ts';
+import type { WindowBuffer } from '../pipeline/window-buffer.ts';
+import { createWindowBuffer } from '../pipeline/window-buffer.ts';
+import type { Config } from './config.ts';
+import type { EmitMetrics } from './emit-metrics.ts';
+import type { Stores } from './stores.ts';
+import { dataPath } from './stores.ts';
 
 /** What the scorer emits into, and how it is shut down. */
 export interface Emitters {

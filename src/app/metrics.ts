@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { isRiskError } from '../domain/errors.js';
-import type { ScoreResponse } from '../pipeline/score-response.js';
-import type { Scorer } from '../pipeline/score.js';
+import { isRiskError } from '../domain/errors.ts';
+import type { ScoreResponse } from '../pipeline/score-response.ts';
+import type { Scorer } from '../pipeline/score.ts';
 
 export type Transport = 'rest' | 'grpc';
 

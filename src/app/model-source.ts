@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { createFileModelSource } from '../adapters/file/file-model-source.js';
-import type { Logger } from '../pipeline/logger.js';
-import type { ModelSource } from '../pipeline/model-source.js';
-import { noModelSource } from '../pipeline/model-source.js';
-import type { Config } from './config.js';
-import { DEFAULT_MODEL_FILE, PACKAGE_ROOT } from './paths.js';
+import { createFileModelSource } from '../adapters/file/file-model-source.ts';
+import type { Logger } from '../pipeline/logger.ts';
+import type { ModelSource } from '../pipeline/model-source.ts';
+import { noModelSource } from '../pipeline/model-source.ts';
+import type { Config } from './config.ts';
+import { DEFAULT_MODEL_FILE, PACKAGE_ROOT } from './paths.ts';
 
 /** MODEL_PATH: unset → the shipped model, `none` → no model, otherwise that file (watched). */
 export function openModelSource(config: Config, logger: Logger): ModelSource {

@@ -1,7 +1,7 @@
-import type { EvaluatorFactory } from '../pipeline/ruleset-source.js';
-import { compileRuleset } from '../domain/rules/compile.js';
-import { createJreEvaluator } from '../domain/rules/jre-evaluator.js';
-import type { Config } from './config.js';
+import type { EvaluatorFactory } from '../pipeline/ruleset-source.ts';
+import { compileRuleset } from '../domain/rules/compile.ts';
+import { createJreEvaluator } from '../domain/rules/jre-evaluator.ts';
+import type { Config } from './config.ts';
 
 /**
  * The rule engine behind RULES_ENGINE: the compiled evaluator (proved equal to json-rules-engine

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
-import { loadRulesDir, watchRulesDir } from '../adapters/file/file-ruleset-source.js';
-import type { RulesDirWatcher } from '../adapters/file/file-ruleset-source.js';
-import type { LiveRuleset } from '../pipeline/live-ruleset.js';
-import { createLiveRuleset } from '../pipeline/live-ruleset.js';
-import type { RulesetStore } from '../pipeline/ruleset-store.js';
-import type { Config } from './config.js';
-import type { ServiceMetrics } from './metrics.js';
-import { PACKAGE_ROOT } from './paths.js';
-import { evaluatorFactory } from './rules-engine.js';
-import type { StoreMode } from './stores.js';
+import { loadRulesDir, watchRulesDir } from '../adapters/file/file-ruleset-source.ts';
+import type { RulesDirWatcher } from '../adapters/file/file-ruleset-source.ts';
+import type { LiveRuleset } from '../pipeline/live-ruleset.ts';
+import { createLiveRuleset } from '../pipeline/live-ruleset.ts';
+import type { RulesetStore } from '../pipeline/ruleset-store.ts';
+import type { Config } from './config.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { PACKAGE_ROOT } from './paths.ts';
+import { evaluatorFactory } from './rules-engine.ts';
+import type { StoreMode } from './stores.ts';
 
 export const RULES_DIR_AUTHOR = 'rules-dir';
 

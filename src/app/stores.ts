@@ -1,16 +1,16 @@
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
-import { createMemoryRulesetStore } from '../adapters/memory/memory-ruleset-store.js';
-import { createMemoryWindowStore } from '../adapters/memory/memory-window-store.js';
-import type { Database } from '../adapters/postgres/database.js';
-import { migrate } from '../adapters/postgres/migrations.js';
-import { createPgDatabase } from '../adapters/postgres/pg-database.js';
-import { createPgliteDatabase } from '../adapters/postgres/pglite-database.js';
-import { createPgRulesetStore } from '../adapters/postgres/pg-ruleset-store.js';
-import { createPgWindowStore } from '../adapters/postgres/pg-window-store.js';
-import type { RulesetStore } from '../pipeline/ruleset-store.js';
-import type { WindowStore } from '../pipeline/window-store.js';
-import type { Config } from './config.js';
+import { createMemoryRulesetStore } from '../adapters/memory/memory-ruleset-store.ts';
+import { createMemoryWindowStore } from '../adapters/memory/memory-window-store.ts';
+import type { Database } from '../adapters/postgres/database.ts';
+import { migrate } from '../adapters/postgres/migrations.ts';
+import { createPgDatabase } from '../adapters/postgres/pg-database.ts';
+import { createPgliteDatabase } from '../adapters/postgres/pglite-database.ts';
+import { createPgRulesetStore } from '../adapters/postgres/pg-ruleset-store.ts';
+import { createPgWindowStore } from '../adapters/postgres/pg-window-store.ts';
+import type { RulesetStore } from '../pipeline/ruleset-store.ts';
+import type { WindowStore } from '../pipeline/window-store.ts';
+import type { Config } from './config.ts';
 
 export type StoreMode = 'postgres' | 'pglite' | 'memory';
 

@@ -2,7 +2,7 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import { ROOT_CONTEXT, SpanStatusCode, defaultTextMapGetter, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Histogram } from 'prom-client';
-import type { ScoreTrace, Stage, Telemetry } from '../pipeline/telemetry.js';
+import type { ScoreTrace, Stage, Telemetry } from '../pipeline/telemetry.ts';
 
 const STAGES: readonly Stage[] = ['features', 'model', 'rules', 'flag', 'decision_store'];
 

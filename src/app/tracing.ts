@@ -11,7 +11,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { Config } from './config.js';
+import type { Config } from './config.ts';
 
 export interface Tracing {
   tracer: Tracer;

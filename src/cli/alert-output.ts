@@ -1,5 +1,5 @@
-import type { RiskFlag } from '../domain/flag.js';
-import { RISK_FLAG_SCHEMA } from '../domain/flag.js';
+import type { RiskFlag } from '../domain/flag.ts';
+import { RISK_FLAG_SCHEMA } from '../domain/flag.ts';
 
 /**
  * Remembers the last `capacity` flag ids seen. Flags are delivered at least once (a publish
@@ -11,7 +11,11 @@ import { RISK_FLAG_SCHEMA } from '../domain/flag.js';
 export class RecentIds {
   private readonly ids = new Set<string>();
 
-  constructor(readonly capacity: number) {}
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
 
   /** True the first time an id is seen (within the window); false for a repeat. */
   firstTime(id: string): boolean {

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { RecentIds, formatFlag, parseFlag } from './alert-output.js';
+import { RecentIds, formatFlag, parseFlag } from './alert-output.ts';
 
 const USAGE = `usage: npm run alerts -- [options]
 

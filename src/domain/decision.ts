@@ -1,4 +1,4 @@
-import type { FiredRule, RuleAction } from './rules/types.js';
+import type { FiredRule, RuleAction } from './rules/types.ts';
 
 export type Decision = RuleAction;
 

@@ -1,10 +1,10 @@
-import type { VelocityFeatures } from './features.js';
-import { WINDOW_FEATURES } from './features.js';
-import type { Facts } from './rules/types.js';
-import type { RulesetPolicy } from './rules/validate.js';
-import { DEFAULT_LIMITS } from './rules/validate.js';
-import type { Transaction } from './transaction.js';
-import { transactionSchema } from './transaction.js';
+import type { VelocityFeatures } from './features.ts';
+import { WINDOW_FEATURES } from './features.ts';
+import type { Facts } from './rules/types.ts';
+import type { RulesetPolicy } from './rules/validate.ts';
+import { DEFAULT_LIMITS } from './rules/validate.ts';
+import type { Transaction } from './transaction.ts';
+import { transactionSchema } from './transaction.ts';
 
 /**
  * The facts a rule can name (DESIGN.md §4.3): every transaction field by name, each attribute as

@@ -1,4 +1,4 @@
-import type { Transaction } from './transaction.js';
+import type { Transaction } from './transaction.ts';
 
 /** The entities that carry velocity features, and the transaction field that names each. */
 export const ENTITIES = {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Decision } from './decision.js';
-import type { FiredRule } from './rules/types.js';
+import type { Decision } from './decision.ts';
+import type { FiredRule } from './rules/types.ts';
 
 export const RISK_FLAG_SCHEMA = 'risk.flag.v1';
 

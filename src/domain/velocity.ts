@@ -1,4 +1,4 @@
-import type { Entity, VelocityFeatures } from './features.js';
+import type { Entity, VelocityFeatures } from './features.ts';
 import {
   LONGEST_WINDOW_MS,
   WINDOW_FEATURES,
@@ -7,9 +7,9 @@ import {
   fromMicros,
   meanOfMicros,
   toMicros,
-} from './features.js';
-import type { Transaction } from './transaction.js';
-import { eventTimeMs } from './transaction.js';
+} from './features.ts';
+import type { Transaction } from './transaction.ts';
+import { eventTimeMs } from './transaction.ts';
 
 /** What the velocity store keeps of a transaction: just what the features need. */
 export interface VelocityEvent {

@@ -163,7 +163,11 @@ const keyString = (k: WindowKey): string =>
 export class WindowAccumulator {
   private readonly aggregates = new Map<string, WindowAggregate>();
 
-  constructor(readonly sizeMs: number) {}
+  readonly sizeMs: number;
+
+  constructor(sizeMs: number) {
+    this.sizeMs = sizeMs;
+  }
 
   get size(): number {
     return this.aggregates.size;

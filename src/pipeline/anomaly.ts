@@ -1,8 +1,8 @@
-import type { VelocityFeatures } from '../domain/features.js';
-import type { Transaction } from '../domain/transaction.js';
-import type { Logger } from './logger.js';
-import type { ModelSource } from './model-source.js';
-import type { DegradedReason } from './score-response.js';
+import type { VelocityFeatures } from '../domain/features.ts';
+import type { Transaction } from '../domain/transaction.ts';
+import type { Logger } from './logger.ts';
+import type { ModelSource } from './model-source.ts';
+import type { DegradedReason } from './score-response.ts';
 
 export interface AnomalyOutcome {
   /** `anomaly_score`: null when there is no model, or nothing to score with. */

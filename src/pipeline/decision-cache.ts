@@ -1,4 +1,4 @@
-import type { ScoreResponse } from './score-response.js';
+import type { ScoreResponse } from './score-response.ts';
 
 /** The stored answer for a transaction_id, with the hash of the payload that produced it. */
 export interface StoredDecision {

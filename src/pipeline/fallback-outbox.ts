@@ -1,6 +1,6 @@
-import type { RiskFlag } from '../domain/flag.js';
-import type { FlagOutbox } from './flag-outbox.js';
-import type { Logger } from './logger.js';
+import type { RiskFlag } from '../domain/flag.ts';
+import type { FlagOutbox } from './flag-outbox.ts';
+import type { Logger } from './logger.ts';
 
 export interface FallbackOutboxOptions {
   primary: FlagOutbox;

@@ -1,4 +1,4 @@
-import type { RiskFlag } from '../domain/flag.js';
+import type { RiskFlag } from '../domain/flag.ts';
 
 /**
  * Where the scorer puts the flag of every answer that is not `approve` (DESIGN.md §4.7).

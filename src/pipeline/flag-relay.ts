@@ -1,9 +1,9 @@
-import type { RiskFlag } from '../domain/flag.js';
-import type { BackoffPolicy } from './backoff.js';
-import { backoffDelay } from './backoff.js';
-import type { ClaimedBatch, FlagPublisher, OutboxStore } from './flag-outbox.js';
-import { untilDeadline } from './deadline.js';
-import type { Logger } from './logger.js';
+import type { RiskFlag } from '../domain/flag.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import { backoffDelay } from './backoff.ts';
+import type { ClaimedBatch, FlagPublisher, OutboxStore } from './flag-outbox.ts';
+import { untilDeadline } from './deadline.ts';
+import type { Logger } from './logger.ts';
 
 export interface RelayObserver {
   published(store: string, flags: readonly RiskFlag[]): void;

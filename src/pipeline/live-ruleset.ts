@@ -1,7 +1,7 @@
-import type { RuleEvaluator } from '../domain/rules/types.js';
-import type { Logger } from './logger.js';
-import type { EvaluatorFactory, RulesetSource } from './ruleset-source.js';
-import type { RulesetStore } from './ruleset-store.js';
+import type { RuleEvaluator } from '../domain/rules/types.ts';
+import type { Logger } from './logger.ts';
+import type { EvaluatorFactory, RulesetSource } from './ruleset-source.ts';
+import type { RulesetStore } from './ruleset-store.ts';
 
 export interface LiveRulesetOptions {
   store: RulesetStore;

@@ -1,5 +1,5 @@
-import type { VelocityFeatures } from '../domain/features.js';
-import type { Transaction } from '../domain/transaction.js';
+import type { VelocityFeatures } from '../domain/features.ts';
+import type { Transaction } from '../domain/transaction.ts';
 
 /** An anomaly model as scoring uses it: a version to report and a score in [0, 1]. */
 export interface AnomalyModel {

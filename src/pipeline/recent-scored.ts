@@ -1,5 +1,5 @@
-import type { VelocityFeatures } from '../domain/features.js';
-import type { Transaction } from '../domain/transaction.js';
+import type { VelocityFeatures } from '../domain/features.ts';
+import type { Transaction } from '../domain/transaction.ts';
 
 /** A scored transaction as kept for backtests: what the rules saw. */
 export interface ScoredSample {
@@ -18,7 +18,10 @@ export class RecentScored {
   private next = 0;
   private size = 0;
 
-  constructor(readonly capacity: number) {
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
     this.ring = new Array<ScoredSample | undefined>(capacity);
   }
 

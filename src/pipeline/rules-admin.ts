@@ -1,18 +1,18 @@
-import type { DecisionThresholds } from '../domain/decision.js';
-import type { ErrorDetail } from '../domain/errors.js';
-import { RiskError } from '../domain/errors.js';
-import { RULESET_POLICY, buildFacts } from '../domain/facts.js';
-import type { BacktestReport, BacktestSample } from '../domain/rules/backtest.js';
-import { backtest } from '../domain/rules/backtest.js';
-import { compileRuleset } from '../domain/rules/compile.js';
-import { rulesetHash } from '../domain/rules/hash.js';
-import type { RiskRule } from '../domain/rules/types.js';
-import type { RuleError } from '../domain/rules/validate.js';
-import { validateRuleset } from '../domain/rules/validate.js';
-import type { Transaction } from '../domain/transaction.js';
-import { eventTimeMs } from '../domain/transaction.js';
-import type { LiveRuleset } from './live-ruleset.js';
-import type { RecentScored, ScoredSample } from './recent-scored.js';
+import type { DecisionThresholds } from '../domain/decision.ts';
+import type { ErrorDetail } from '../domain/errors.ts';
+import { RiskError } from '../domain/errors.ts';
+import { RULESET_POLICY, buildFacts } from '../domain/facts.ts';
+import type { BacktestReport, BacktestSample } from '../domain/rules/backtest.ts';
+import { backtest } from '../domain/rules/backtest.ts';
+import { compileRuleset } from '../domain/rules/compile.ts';
+import { rulesetHash } from '../domain/rules/hash.ts';
+import type { RiskRule } from '../domain/rules/types.ts';
+import type { RuleError } from '../domain/rules/validate.ts';
+import { validateRuleset } from '../domain/rules/validate.ts';
+import type { Transaction } from '../domain/transaction.ts';
+import { eventTimeMs } from '../domain/transaction.ts';
+import type { LiveRuleset } from './live-ruleset.ts';
+import type { RecentScored, ScoredSample } from './recent-scored.ts';
 import type {
   PublishResult,
   RulesetAuditEntry,
@@ -20,8 +20,8 @@ import type {
   RulesetStore,
   RulesetVersion,
   RulesetVersionSummary,
-} from './ruleset-store.js';
-import type { VelocityStore } from './velocity-store.js';
+} from './ruleset-store.ts';
+import type { VelocityStore } from './velocity-store.ts';
 
 /** `conditions.all[0].fact` → `/conditions/all/0/fact` (a JSON pointer suffix). */
 function pointer(path: string): string {

@@ -1,4 +1,4 @@
-import type { RiskRule, RuleEvaluator } from '../domain/rules/types.js';
+import type { RiskRule, RuleEvaluator } from '../domain/rules/types.ts';
 
 /** Builds the evaluator of a validated ruleset (compiled, or json-rules-engine itself). */
 export type EvaluatorFactory = (rules: readonly RiskRule[], version: string) => RuleEvaluator;

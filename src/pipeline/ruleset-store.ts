@@ -1,4 +1,4 @@
-import type { RiskRule } from '../domain/rules/types.js';
+import type { RiskRule } from '../domain/rules/types.ts';
 
 /** Where a version came from. */
 export type RulesetOrigin = 'seed' | 'api' | 'rules-dir';

@@ -1,6 +1,6 @@
-import type { Decision } from '../domain/decision.js';
-import type { VelocityFeatures } from '../domain/features.js';
-import type { ExplainedFiredRule, FiredRule } from '../domain/rules/types.js';
+import type { Decision } from '../domain/decision.ts';
+import type { VelocityFeatures } from '../domain/features.ts';
+import type { ExplainedFiredRule, FiredRule } from '../domain/rules/types.ts';
 
 /** The answer to a scoring call (DESIGN.md §4.4), the same over REST and gRPC. */
 export interface ScoreResponse {

@@ -1,5 +1,5 @@
-import type { Transaction } from '../domain/transaction.js';
-import type { ScoreResponse } from './score-response.js';
+import type { Transaction } from '../domain/transaction.ts';
+import type { ScoreResponse } from './score-response.ts';
 
 /** The stages of a scoring call, as metrics and traces name them. */
 export type Stage =

@@ -1,5 +1,5 @@
-import type { VelocityFeatures } from '../domain/features.js';
-import type { Transaction } from '../domain/transaction.js';
+import type { VelocityFeatures } from '../domain/features.ts';
+import type { Transaction } from '../domain/transaction.ts';
 
 /**
  * Keeps sliding-window velocity state per entity key (DESIGN.md §4.2). `record` adds the

@@ -1,11 +1,11 @@
-import type { WindowAggregate, WindowInput } from '../domain/windows.js';
-import { WindowAccumulator } from '../domain/windows.js';
-import type { BackoffPolicy } from './backoff.js';
-import { backoffDelay } from './backoff.js';
-import { untilDeadline } from './deadline.js';
-import type { Logger } from './logger.js';
-import type { WindowSink } from './window-sink.js';
-import type { WindowStore } from './window-store.js';
+import type { WindowAggregate, WindowInput } from '../domain/windows.ts';
+import { WindowAccumulator } from '../domain/windows.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import { backoffDelay } from './backoff.ts';
+import { untilDeadline } from './deadline.ts';
+import type { Logger } from './logger.ts';
+import type { WindowSink } from './window-sink.ts';
+import type { WindowStore } from './window-store.ts';
 
 export interface WindowObserver {
   flushed(keys: number, seconds: number): void;

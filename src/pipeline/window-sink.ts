@@ -1,4 +1,4 @@
-import type { WindowInput } from '../domain/windows.js';
+import type { WindowInput } from '../domain/windows.ts';
 
 /**
  * Where the scorer folds every scored transaction (idempotent replays excluded) into the

@@ -1,4 +1,4 @@
-import type { WindowAggregate, WindowDimension } from '../domain/windows.js';
+import type { WindowAggregate, WindowDimension } from '../domain/windows.ts';
 
 export interface WindowQuery {
   /** Windows starting at or after this instant (epoch ms)… */

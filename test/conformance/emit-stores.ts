@@ -5,10 +5,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WindowAccumulator } from '../../src/domain/windows.js';
-import type { OutboxStore } from '../../src/pipeline/flag-outbox.js';
-import type { WindowStore } from '../../src/pipeline/window-store.js';
-import { makeFlag } from '../helpers/fakes.js';
+import { WindowAccumulator } from '../../src/domain/windows.ts';
+import type { OutboxStore } from '../../src/pipeline/flag-outbox.ts';
+import type { WindowStore } from '../../src/pipeline/window-store.ts';
+import { makeFlag } from '../helpers/fakes.ts';
 
 export function outboxConformance(name: string, make: () => Promise<OutboxStore>): void {
   describe(`OutboxStore conformance: ${name}`, () => {

@@ -4,9 +4,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rulesetHash } from '../../src/domain/rules/hash.js';
-import type { RiskRule } from '../../src/domain/rules/types.js';
-import type { PublishInput, RulesetStore } from '../../src/pipeline/ruleset-store.js';
+import { rulesetHash } from '../../src/domain/rules/hash.ts';
+import type { RiskRule } from '../../src/domain/rules/types.ts';
+import type { PublishInput, RulesetStore } from '../../src/pipeline/ruleset-store.ts';
 
 export type RulesetStoreFactory = () => Promise<{
   store: RulesetStore;

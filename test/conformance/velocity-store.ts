@@ -5,13 +5,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { VelocityFeatures } from '../../src/domain/features.js';
-import { entityKeys } from '../../src/domain/features.js';
-import type { Transaction } from '../../src/domain/transaction.js';
-import { entityFeatures, toVelocityEvent } from '../../src/domain/velocity.js';
-import type { VelocityLimits, VelocityStore } from '../../src/pipeline/velocity-store.js';
-import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.js';
-import { makeTx } from '../helpers/tx.js';
+import type { VelocityFeatures } from '../../src/domain/features.ts';
+import { entityKeys } from '../../src/domain/features.ts';
+import type { Transaction } from '../../src/domain/transaction.ts';
+import { entityFeatures, toVelocityEvent } from '../../src/domain/velocity.ts';
+import type { VelocityLimits, VelocityStore } from '../../src/pipeline/velocity-store.ts';
+import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.ts';
+import { makeTx } from '../helpers/tx.ts';
 
 export type StoreFactory = (limits?: Partial<VelocityLimits>) => Promise<VelocityStore>;
 

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_MODEL_FILE, PACKAGE_ROOT } from '../../src/app/paths.js';
-import type { ModelArtifact } from '../../src/domain/anomaly/artifact.js';
-import type { Matrix } from '../../src/domain/anomaly/matrix.js';
-import { fromRows } from '../../src/domain/anomaly/matrix.js';
-import { seededRandom } from '../../src/domain/anomaly/random.js';
+import { DEFAULT_MODEL_FILE, PACKAGE_ROOT } from '../../src/app/paths.ts';
+import type { ModelArtifact } from '../../src/domain/anomaly/artifact.ts';
+import type { Matrix } from '../../src/domain/anomaly/matrix.ts';
+import { fromRows } from '../../src/domain/anomaly/matrix.ts';
+import { seededRandom } from '../../src/domain/anomaly/random.ts';
 
 /** n points of a 3-dimensional normal cloud, then `outliers` far from it; labels to match. */
 export function cloud(n: number, outliers: number, seed = 5): { data: Matrix; labels: number[] } {

@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { App } from '../../src/app/build-app.js';
-import { buildApp } from '../../src/app/build-app.js';
-import { loadConfig } from '../../src/app/config.js';
+import type { App } from '../../src/app/build-app.ts';
+import { buildApp } from '../../src/app/build-app.ts';
+import { loadConfig } from '../../src/app/config.ts';
 
 /**
  * Builds the app as main.ts would, from an environment, without listening. Rule versions are

@@ -1,4 +1,4 @@
-import type { ExplainedCondition } from '../../src/domain/rules/compile.js';
+import type { ExplainedCondition } from '../../src/domain/rules/compile.ts';
 
 /**
  * The condition tree of the default `sanctioned-country` rule for a transaction from KP: what

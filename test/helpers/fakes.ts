@@ -1,11 +1,11 @@
-import type { RiskFlag } from '../../src/domain/flag.js';
-import { buildRiskFlag } from '../../src/domain/flag.js';
+import type { RiskFlag } from '../../src/domain/flag.ts';
+import { buildRiskFlag } from '../../src/domain/flag.ts';
 import type {
   ClaimedBatch,
   FlagPublisher,
   OutboxStats,
   OutboxStore,
-} from '../../src/pipeline/flag-outbox.js';
+} from '../../src/pipeline/flag-outbox.ts';
 
 let n = 0;
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
-import { PACKAGE_ROOT } from '../../src/app/paths.js';
+import { PACKAGE_ROOT } from '../../src/app/paths.ts';
 
 /** A validator for the repository's JSON Schema of risk.flag.v1 (what alert teams are given). */
 export function flagSchemaValidator() {

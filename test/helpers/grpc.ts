@@ -9,18 +9,18 @@ import type {
 import { Client, Metadata, credentials } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { loadSync } from '@grpc/proto-loader';
-import type { App } from '../../src/app/build-app.js';
-import type { ErrorDetail } from '../../src/domain/errors.js';
+import type { App } from '../../src/app/build-app.ts';
+import type { ErrorDetail } from '../../src/domain/errors.ts';
 import type {
   ProtoScoreResponse,
   ProtoScoreStreamResponse,
   ProtoTransaction,
-} from '../../src/api/grpc/messages.js';
-import { PROTO_LOADER_OPTIONS, loadServicePackage } from '../../src/api/grpc/proto.js';
-import type { GrpcServer, GrpcServerOptions } from '../../src/api/grpc/server.js';
-import { createGrpcServer } from '../../src/api/grpc/server.js';
-import { ERROR_CODE_KEY, ERROR_DETAILS_KEY } from '../../src/api/grpc/status.js';
-import { buildTestApp } from './app.js';
+} from '../../src/api/grpc/messages.ts';
+import { PROTO_LOADER_OPTIONS, loadServicePackage } from '../../src/api/grpc/proto.ts';
+import type { GrpcServer, GrpcServerOptions } from '../../src/api/grpc/server.ts';
+import { createGrpcServer } from '../../src/api/grpc/server.ts';
+import { ERROR_CODE_KEY, ERROR_DETAILS_KEY } from '../../src/api/grpc/status.ts';
+import { buildTestApp } from './app.ts';
 
 function method<Req, Res>(pkg: PackageDefinition, service: string, name: string) {
   const def = (pkg[service] as Record<string, unknown> | undefined)?.[name];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { Kafka, logLevel } from 'kafkajs';
-import type { RiskFlag } from '../../src/domain/flag.js';
+import type { RiskFlag } from '../../src/domain/flag.ts';
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 

@@ -1,5 +1,5 @@
-import type { Transaction } from '../../src/domain/transaction.js';
-import type { ScoreResponse } from '../../src/pipeline/score-response.js';
+import type { Transaction } from '../../src/domain/transaction.ts';
+import type { ScoreResponse } from '../../src/pipeline/score-response.ts';
 
 export interface LoadResult {
   /** Answered 200: the transaction and the answer received. */

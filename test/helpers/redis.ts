@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.js';
+import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.ts';
 
 /** The Redis that `scripts/services.sh up` starts, unless REDIS_URL says otherwise. */
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';

@@ -2,7 +2,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
 export interface ServiceProcess {
   child: ChildProcessWithoutNullStreams;
@@ -13,7 +13,7 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts dist/src/main.js with `env` (ports chosen by the OS) and waits until it listens. */
+/** Starts src/main.ts with `env` (ports chosen by the OS) and waits until it listens. */
 export async function startService(
   env: Record<string, string>,
   timeoutMs = 20_000,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/app/paths.js';
+import { PACKAGE_ROOT } from '../../src/app/paths.ts';
 
 export type Service = 'redis' | 'postgres' | 'kafka';
 

@@ -1,4 +1,4 @@
-import type { Transaction } from '../../src/domain/transaction.js';
+import type { Transaction } from '../../src/domain/transaction.ts';
 
 /** Base event time of the fixtures: 2024-01-15T10:00:00Z. */
 export const T0 = Date.parse('2024-01-15T10:00:00Z');

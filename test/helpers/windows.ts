@@ -1,6 +1,6 @@
-import type { Transaction } from '../../src/domain/transaction.js';
-import { WindowAccumulator, averageScore, microsToDecimal } from '../../src/domain/windows.js';
-import type { ThrowawayDb } from './pg.js';
+import type { Transaction } from '../../src/domain/transaction.ts';
+import { WindowAccumulator, averageScore, microsToDecimal } from '../../src/domain/windows.ts';
+import type { ThrowawayDb } from './pg.ts';
 
 export interface ScoredPair {
   tx: Transaction;

@@ -6,11 +6,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import type { RiskFlag } from '../../src/domain/flag.js';
-import { makeFlag, waitFor } from '../helpers/fakes.js';
-import { KAFKA_BROKERS, createTopic, deleteTopic, uniqueTopic } from '../helpers/kafka.js';
+import type { RiskFlag } from '../../src/domain/flag.ts';
+import { makeFlag, waitFor } from '../helpers/fakes.ts';
+import { KAFKA_BROKERS, createTopic, deleteTopic, uniqueTopic } from '../helpers/kafka.ts';
 
-const CLI = new URL('../../src/cli/alerts.js', import.meta.url).pathname;
+const CLI = new URL('../../src/cli/alerts.ts', import.meta.url).pathname;
 
 test(
   'alerts CLI: each flag printed once as NDJSON, then a clean exit on SIGINT',

@@ -1,8 +1,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTestApp, postScore } from '../helpers/app.js';
-import { TEST_REDIS_URL, connectTestRedis, dropPrefix, uniquePrefix } from '../helpers/redis.js';
-import { makeTx } from '../helpers/tx.js';
+import { buildTestApp, postScore } from '../helpers/app.ts';
+import { TEST_REDIS_URL, connectTestRedis, dropPrefix, uniquePrefix } from '../helpers/redis.ts';
+import { makeTx } from '../helpers/tx.ts';
 
 const redis = connectTestRedis();
 const prefix = uniquePrefix('app');

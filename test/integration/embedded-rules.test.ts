@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { App } from '../../src/app/build-app.js';
-import { buildTestApp, postScore } from '../helpers/app.js';
-import { waitFor } from '../helpers/fakes.js';
-import { makeTx } from '../helpers/tx.js';
+import type { App } from '../../src/app/build-app.ts';
+import { buildTestApp, postScore } from '../helpers/app.ts';
+import { waitFor } from '../helpers/fakes.ts';
+import { makeTx } from '../helpers/tx.ts';
 
 const TOKEN = 'embedded-test-token-0123456789';
 

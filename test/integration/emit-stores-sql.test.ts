@@ -2,16 +2,16 @@
 // embedded default): the same SQL must behave the same on both.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Database } from '../../src/adapters/postgres/database.js';
-import { migrate } from '../../src/adapters/postgres/migrations.js';
-import { createPgDatabase } from '../../src/adapters/postgres/pg-database.js';
-import { createPgFlagOutbox } from '../../src/adapters/postgres/pg-flag-outbox.js';
-import { createPgliteDatabase } from '../../src/adapters/postgres/pglite-database.js';
-import { createPgWindowStore } from '../../src/adapters/postgres/pg-window-store.js';
-import { outboxConformance, windowStoreConformance } from '../conformance/emit-stores.js';
-import { makeFlag } from '../helpers/fakes.js';
-import type { ThrowawayDb } from '../helpers/pg.js';
-import { createThrowawayDb } from '../helpers/pg.js';
+import type { Database } from '../../src/adapters/postgres/database.ts';
+import { migrate } from '../../src/adapters/postgres/migrations.ts';
+import { createPgDatabase } from '../../src/adapters/postgres/pg-database.ts';
+import { createPgFlagOutbox } from '../../src/adapters/postgres/pg-flag-outbox.ts';
+import { createPgliteDatabase } from '../../src/adapters/postgres/pglite-database.ts';
+import { createPgWindowStore } from '../../src/adapters/postgres/pg-window-store.ts';
+import { outboxConformance, windowStoreConformance } from '../conformance/emit-stores.ts';
+import { makeFlag } from '../helpers/fakes.ts';
+import type { ThrowawayDb } from '../helpers/pg.ts';
+import { createThrowawayDb } from '../helpers/pg.ts';
 
 let server: ThrowawayDb;
 let pg: Database;

@@ -7,22 +7,22 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../../src/app/build-app.js';
-import { loadConfig } from '../../src/app/config.js';
-import { flagIdFor } from '../../src/domain/flag.js';
-import { postScore } from '../helpers/app.js';
-import { waitFor } from '../helpers/fakes.js';
+import { buildApp } from '../../src/app/build-app.ts';
+import { loadConfig } from '../../src/app/config.ts';
+import { flagIdFor } from '../../src/domain/flag.ts';
+import { postScore } from '../helpers/app.ts';
+import { waitFor } from '../helpers/fakes.ts';
 import {
   collectFlags,
   createTopic,
   deleteTopic,
   serverModeEnv,
   uniqueTopic,
-} from '../helpers/kafka.js';
-import { percentile, runLoad } from '../helpers/load.js';
-import { createThrowawayDb } from '../helpers/pg.js';
-import { serviceCtl } from '../helpers/services.js';
-import { expectedWindows, storedWindows, trafficTx } from '../helpers/windows.js';
+} from '../helpers/kafka.ts';
+import { percentile, runLoad } from '../helpers/load.ts';
+import { createThrowawayDb } from '../helpers/pg.ts';
+import { serviceCtl } from '../helpers/services.ts';
+import { expectedWindows, storedWindows, trafficTx } from '../helpers/windows.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'risk-fault-pg-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));

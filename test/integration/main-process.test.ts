@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { startService } from '../helpers/running-service.js';
-import { makeTx } from '../helpers/tx.js';
+import { startService } from '../helpers/running-service.ts';
+import { makeTx } from '../helpers/tx.ts';
 
 function start(env: Record<string, string>) {
   // Embedded mode keeps its data (PGlite) under DATA_DIR: a fresh directory per run.

@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { transactionToProto } from '../../src/api/grpc/messages.js';
-import type { App } from '../../src/app/build-app.js';
-import { postScore } from '../helpers/app.js';
-import type { GrpcTestServer } from '../helpers/grpc.js';
-import { startGrpcApp } from '../helpers/grpc.js';
-import { KAFKA_BROKERS, deleteTopic, uniqueTopic } from '../helpers/kafka.js';
-import type { ThrowawayDb } from '../helpers/pg.js';
-import { createThrowawayDb } from '../helpers/pg.js';
-import { makeTx } from '../helpers/tx.js';
+import { transactionToProto } from '../../src/api/grpc/messages.ts';
+import type { App } from '../../src/app/build-app.ts';
+import { postScore } from '../helpers/app.ts';
+import type { GrpcTestServer } from '../helpers/grpc.ts';
+import { startGrpcApp } from '../helpers/grpc.ts';
+import { KAFKA_BROKERS, deleteTopic, uniqueTopic } from '../helpers/kafka.ts';
+import type { ThrowawayDb } from '../helpers/pg.ts';
+import { createThrowawayDb } from '../helpers/pg.ts';
+import { makeTx } from '../helpers/tx.ts';
 
 interface OtlpSpan {
   traceId: string;

@@ -1,11 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MIGRATIONS, migrate } from '../../src/adapters/postgres/migrations.js';
-import { createPgDatabase } from '../../src/adapters/postgres/pg-database.js';
-import { createPgRulesetStore } from '../../src/adapters/postgres/pg-ruleset-store.js';
-import { rulesetStoreConformance } from '../conformance/ruleset-store.js';
-import type { ThrowawayDb } from '../helpers/pg.js';
-import { createThrowawayDb } from '../helpers/pg.js';
+import { MIGRATIONS, migrate } from '../../src/adapters/postgres/migrations.ts';
+import { createPgDatabase } from '../../src/adapters/postgres/pg-database.ts';
+import { createPgRulesetStore } from '../../src/adapters/postgres/pg-ruleset-store.ts';
+import { rulesetStoreConformance } from '../conformance/ruleset-store.ts';
+import type { ThrowawayDb } from '../helpers/pg.ts';
+import { createThrowawayDb } from '../helpers/pg.ts';
 
 const made: ThrowawayDb[] = [];
 after(async () => {

@@ -1,10 +1,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.js';
-import { createRedisVelocityStore } from '../../src/adapters/redis/redis-velocity-store.js';
-import { velocityStoreConformance } from '../conformance/velocity-store.js';
-import { connectTestRedis, dropPrefix, uniquePrefix } from '../helpers/redis.js';
-import { makeTx } from '../helpers/tx.js';
+import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.ts';
+import { createRedisVelocityStore } from '../../src/adapters/redis/redis-velocity-store.ts';
+import { velocityStoreConformance } from '../conformance/velocity-store.ts';
+import { connectTestRedis, dropPrefix, uniquePrefix } from '../helpers/redis.ts';
+import { makeTx } from '../helpers/tx.ts';
 
 const redis = connectTestRedis();
 // One prefix for the file, one below it per store: cleaning up is one scan.

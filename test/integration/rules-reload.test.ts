@@ -3,12 +3,12 @@
 // re-established.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { App } from '../../src/app/build-app.js';
-import type { ThrowawayDb } from '../helpers/pg.js';
-import { createThrowawayDb } from '../helpers/pg.js';
-import { buildTestApp, postScore } from '../helpers/app.js';
-import { waitFor } from '../helpers/fakes.js';
-import { makeTx } from '../helpers/tx.js';
+import type { App } from '../../src/app/build-app.ts';
+import type { ThrowawayDb } from '../helpers/pg.ts';
+import { createThrowawayDb } from '../helpers/pg.ts';
+import { buildTestApp, postScore } from '../helpers/app.ts';
+import { waitFor } from '../helpers/fakes.ts';
+import { makeTx } from '../helpers/tx.ts';
 
 let db: ThrowawayDb;
 let app: App;

@@ -3,12 +3,12 @@
 // request fails and no response mixes rules of two versions.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RiskRule } from '../../src/domain/rules/types.js';
-import type { ThrowawayDb } from '../helpers/pg.js';
-import { createThrowawayDb } from '../helpers/pg.js';
-import type { ServiceProcess } from '../helpers/running-service.js';
-import { startService } from '../helpers/running-service.js';
-import { makeTx } from '../helpers/tx.js';
+import type { RiskRule } from '../../src/domain/rules/types.ts';
+import type { ThrowawayDb } from '../helpers/pg.ts';
+import { createThrowawayDb } from '../helpers/pg.ts';
+import type { ServiceProcess } from '../helpers/running-service.ts';
+import { startService } from '../helpers/running-service.ts';
+import { makeTx } from '../helpers/tx.ts';
 
 const TOKEN = 'replica-test-token-0123456789';
 const PROPAGATION_LIMIT_MS = 2_000;

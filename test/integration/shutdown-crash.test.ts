@@ -6,19 +6,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flagIdFor } from '../../src/domain/flag.js';
-import { waitFor } from '../helpers/fakes.js';
+import { flagIdFor } from '../../src/domain/flag.ts';
+import { waitFor } from '../helpers/fakes.ts';
 import {
   KAFKA_BROKERS,
   collectFlags,
   createTopic,
   deleteTopic,
   uniqueTopic,
-} from '../helpers/kafka.js';
-import { runLoad } from '../helpers/load.js';
-import { createThrowawayDb } from '../helpers/pg.js';
-import { postScoreTo, startService } from '../helpers/running-service.js';
-import { expectedWindows, storedWindows, trafficTx } from '../helpers/windows.js';
+} from '../helpers/kafka.ts';
+import { runLoad } from '../helpers/load.ts';
+import { createThrowawayDb } from '../helpers/pg.ts';
+import { postScoreTo, startService } from '../helpers/running-service.ts';
+import { expectedWindows, storedWindows, trafficTx } from '../helpers/windows.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'risk-shutdown-'));
 after(() => rmSync(root, { recursive: true, force: true }));

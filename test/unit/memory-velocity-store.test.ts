@@ -1,5 +1,5 @@
-import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.js';
-import { velocityStoreConformance } from '../conformance/velocity-store.js';
+import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.ts';
+import { velocityStoreConformance } from '../conformance/velocity-store.ts';
 
 velocityStoreConformance('memory', (limits) =>
   Promise.resolve(createMemoryVelocityStore({ limits })),

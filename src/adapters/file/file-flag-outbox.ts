@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RiskFlag } from '../../domain/flag.js';
-import type { ClaimedBatch, OutboxStats, OutboxStore } from '../../pipeline/flag-outbox.js';
-import type { Logger } from '../../pipeline/logger.js';
-import { createGroupCommit } from '../shared/group-commit.js';
+import type { RiskFlag } from '../../domain/flag.ts';
+import type { ClaimedBatch, OutboxStats, OutboxStore } from '../../pipeline/flag-outbox.ts';
+import type { Logger } from '../../pipeline/logger.ts';
+import { createGroupCommit } from '../shared/group-commit.ts';
 
 /**
  * The embedded-mode outbox: append-only NDJSON segment files under one directory, plus a

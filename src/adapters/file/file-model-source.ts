@@ -3,12 +3,12 @@ import type { FSWatcher } from 'node:fs';
 import { readFileSync, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseModelArtifact } from '../../domain/anomaly/artifact.js';
-import type { TransactionModel } from '../../domain/anomaly/transaction-model.js';
-import { bindTransactionModel } from '../../domain/anomaly/transaction-model.js';
-import { RiskError } from '../../domain/errors.js';
-import type { Logger } from '../../pipeline/logger.js';
-import type { ModelSource } from '../../pipeline/model-source.js';
+import { parseModelArtifact } from '../../domain/anomaly/artifact.ts';
+import type { TransactionModel } from '../../domain/anomaly/transaction-model.ts';
+import { bindTransactionModel } from '../../domain/anomaly/transaction-model.ts';
+import { RiskError } from '../../domain/errors.ts';
+import type { Logger } from '../../pipeline/logger.ts';
+import type { ModelSource } from '../../pipeline/model-source.ts';
 
 /** Reads, validates and binds a model artifact; a RiskError lists every problem found. */
 export function modelFromJson(text: string, path: string): TransactionModel {

@@ -1,13 +1,13 @@
 import { readFileSync, readdirSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import type { ErrorDetail } from '../../domain/errors.js';
-import { RiskError } from '../../domain/errors.js';
-import { RULESET_POLICY } from '../../domain/facts.js';
-import { rulesetHash } from '../../domain/rules/hash.js';
-import type { RiskRule } from '../../domain/rules/types.js';
-import { validateRuleset } from '../../domain/rules/validate.js';
-import type { Logger } from '../../pipeline/logger.js';
+import type { ErrorDetail } from '../../domain/errors.ts';
+import { RiskError } from '../../domain/errors.ts';
+import { RULESET_POLICY } from '../../domain/facts.ts';
+import { rulesetHash } from '../../domain/rules/hash.ts';
+import type { RiskRule } from '../../domain/rules/types.ts';
+import { validateRuleset } from '../../domain/rules/validate.ts';
+import type { Logger } from '../../pipeline/logger.ts';
 
 /**
  * Reads a ruleset directory: every `*.json` file, in name order, holds one rule or an array of

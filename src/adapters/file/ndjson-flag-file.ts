@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RiskFlag } from '../../domain/flag.js';
-import type { FlagOutbox } from '../../pipeline/flag-outbox.js';
-import { createGroupCommit } from '../shared/group-commit.js';
+import type { RiskFlag } from '../../domain/flag.ts';
+import type { FlagOutbox } from '../../pipeline/flag-outbox.ts';
+import { createGroupCommit } from '../shared/group-commit.ts';
 
 /**
  * Without KAFKA_BROKERS, flags are appended to a local NDJSON file (DESIGN.md §5): one

@@ -1,9 +1,9 @@
 import type { Admin, Producer } from 'kafkajs';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import type { RiskFlag } from '../../domain/flag.js';
-import type { FlagPublisher } from '../../pipeline/flag-outbox.js';
-import type { Logger } from '../../pipeline/logger.js';
-import { kafkaLogCreator } from './kafka-logger.js';
+import type { RiskFlag } from '../../domain/flag.ts';
+import type { FlagPublisher } from '../../pipeline/flag-outbox.ts';
+import type { Logger } from '../../pipeline/logger.ts';
+import { kafkaLogCreator } from './kafka-logger.ts';
 
 export interface KafkaFlagPublisherOptions {
   brokers: readonly string[];

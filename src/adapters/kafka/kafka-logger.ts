@@ -1,6 +1,6 @@
 import type { LogEntry, logCreator } from 'kafkajs';
 import { logLevel } from 'kafkajs';
-import type { Logger } from '../../pipeline/logger.js';
+import type { Logger } from '../../pipeline/logger.ts';
 
 /**
  * kafkajs's warnings and errors through our logger, at most one line per namespace every 10 s:

@@ -1,5 +1,5 @@
-import type { DecisionCache, StoredDecision } from '../../pipeline/decision-cache.js';
-import { IDEMPOTENCY_TTL_MS } from '../../pipeline/decision-cache.js';
+import type { DecisionCache, StoredDecision } from '../../pipeline/decision-cache.ts';
+import { IDEMPOTENCY_TTL_MS } from '../../pipeline/decision-cache.ts';
 
 export interface MemoryDecisionCacheOptions {
   ttlMs?: number;

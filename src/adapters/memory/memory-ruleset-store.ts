@@ -1,9 +1,9 @@
-import { RiskError } from '../../domain/errors.js';
+import { RiskError } from '../../domain/errors.ts';
 import type {
   RulesetAuditEntry,
   RulesetStore,
   RulesetVersion,
-} from '../../pipeline/ruleset-store.js';
+} from '../../pipeline/ruleset-store.ts';
 
 /**
  * Ruleset versions in this process only (EMBEDDED_STORE=memory): the same semantics as the

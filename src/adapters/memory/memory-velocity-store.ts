@@ -1,10 +1,10 @@
-import type { Entity, VelocityFeatures } from '../../domain/features.js';
-import { entityKeys } from '../../domain/features.js';
-import type { Transaction } from '../../domain/transaction.js';
-import type { VelocityEvent } from '../../domain/velocity.js';
-import { entityFeatures, toVelocityEvent } from '../../domain/velocity.js';
-import type { VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.js';
-import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.js';
+import type { Entity, VelocityFeatures } from '../../domain/features.ts';
+import { entityKeys } from '../../domain/features.ts';
+import type { Transaction } from '../../domain/transaction.ts';
+import type { VelocityEvent } from '../../domain/velocity.ts';
+import { entityFeatures, toVelocityEvent } from '../../domain/velocity.ts';
+import type { VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.ts';
+import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.ts';
 
 interface KeyState {
   /** Sorted by event time, then id: the same order Redis keeps. */

@@ -1,6 +1,6 @@
-import type { WindowAggregate } from '../../domain/windows.js';
-import { WindowAccumulator, compareKeys } from '../../domain/windows.js';
-import type { WindowQuery, WindowStore } from '../../pipeline/window-store.js';
+import type { WindowAggregate } from '../../domain/windows.ts';
+import { WindowAccumulator, compareKeys } from '../../domain/windows.ts';
+import type { WindowQuery, WindowStore } from '../../pipeline/window-store.ts';
 
 /**
  * Aggregate windows in this process only (EMBEDDED_STORE=memory, tests): the same

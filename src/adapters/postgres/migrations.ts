@@ -1,4 +1,4 @@
-import type { Database } from './database.js';
+import type { Database } from './database.ts';
 
 export interface Migration {
   /** Applied in increasing order; never renumber or edit one that has shipped. */

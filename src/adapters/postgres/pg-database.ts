@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { Database, Queryable } from './database.js';
-import { quoteIdent } from './database.js';
+import type { Database, Queryable } from './database.ts';
+import { quoteIdent } from './database.ts';
 
 export interface PgDatabaseOptions {
   connectionString: string;

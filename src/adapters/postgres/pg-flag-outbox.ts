@@ -1,7 +1,7 @@
-import type { RiskFlag } from '../../domain/flag.js';
-import type { ClaimedBatch, OutboxStats, OutboxStore } from '../../pipeline/flag-outbox.js';
-import { createGroupCommit } from '../shared/group-commit.js';
-import type { Database } from './database.js';
+import type { RiskFlag } from '../../domain/flag.ts';
+import type { ClaimedBatch, OutboxStats, OutboxStore } from '../../pipeline/flag-outbox.ts';
+import { createGroupCommit } from '../shared/group-commit.ts';
+import type { Database } from './database.ts';
 
 /** A claimed row is left alone by other relays for this long (a lease; it ends with a crash). */
 const CLAIM_LEASE_MS = 60_000;

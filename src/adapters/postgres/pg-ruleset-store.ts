@@ -1,4 +1,4 @@
-import { RiskError } from '../../domain/errors.js';
+import { RiskError } from '../../domain/errors.ts';
 import type {
   PublishInput,
   PublishResult,
@@ -6,8 +6,8 @@ import type {
   RulesetStore,
   RulesetVersion,
   RulesetVersionSummary,
-} from '../../pipeline/ruleset-store.js';
-import type { Database, Queryable } from './database.js';
+} from '../../pipeline/ruleset-store.ts';
+import type { Database, Queryable } from './database.ts';
 
 /** Every replica LISTENs here; the payload is the newly active version. */
 export const RULESET_CHANNEL = 'risk_rules_changed';

@@ -1,7 +1,7 @@
-import type { WindowAggregate, WindowDimension } from '../../domain/windows.js';
-import { decimalToMicros, microsToDecimal } from '../../domain/windows.js';
-import type { WindowQuery, WindowStore } from '../../pipeline/window-store.js';
-import type { Database } from './database.js';
+import type { WindowAggregate, WindowDimension } from '../../domain/windows.ts';
+import { decimalToMicros, microsToDecimal } from '../../domain/windows.ts';
+import type { WindowQuery, WindowStore } from '../../pipeline/window-store.ts';
+import type { Database } from './database.ts';
 
 /**
  * One statement per flush: the flush id is inserted (or found) in a CTE, and the upserts run

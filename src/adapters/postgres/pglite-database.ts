@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { Database, Queryable } from './database.js';
+import type { Database, Queryable } from './database.ts';
 
 /**
  * PostgreSQL in-process (PGlite, WebAssembly): the embedded default's store. `dataDir` keeps

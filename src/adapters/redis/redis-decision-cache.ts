@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { DecisionCache, StoredDecision } from '../../pipeline/decision-cache.js';
-import { IDEMPOTENCY_TTL_MS } from '../../pipeline/decision-cache.js';
+import type { DecisionCache, StoredDecision } from '../../pipeline/decision-cache.ts';
+import { IDEMPOTENCY_TTL_MS } from '../../pipeline/decision-cache.ts';
 
 export interface RedisDecisionCacheOptions {
   redis: Redis;

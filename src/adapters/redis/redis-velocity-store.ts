@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import type { Entity, VelocityFeatures } from '../../domain/features.js';
+import type { Entity, VelocityFeatures } from '../../domain/features.ts';
 import {
   WINDOW_FEATURES,
   entityKeys,
   fromMicros,
   meanOfMicros,
   toMicros,
-} from '../../domain/features.js';
-import type { Transaction } from '../../domain/transaction.js';
-import { toVelocityEvent } from '../../domain/velocity.js';
-import type { VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.js';
-import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.js';
+} from '../../domain/features.ts';
+import type { Transaction } from '../../domain/transaction.ts';
+import { toVelocityEvent } from '../../domain/velocity.ts';
+import type { VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.ts';
+import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.ts';
 
 const SCRIPT = readFileSync(new URL('./velocity.lua', import.meta.url), 'utf8');
 const US = '\u001f';

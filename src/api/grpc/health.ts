@@ -7,8 +7,8 @@ import type {
 } from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import type { ReadinessCheck } from '../readiness.js';
-import { runReadinessChecks } from '../readiness.js';
+import type { ReadinessCheck } from '../readiness.ts';
+import { runReadinessChecks } from '../readiness.ts';
 
 type ServingStatus = 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 

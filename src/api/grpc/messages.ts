@@ -1,16 +1,16 @@
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
-import type { Decision } from '../../domain/decision.js';
-import { RiskError } from '../../domain/errors.js';
-import type { VelocityFeatures } from '../../domain/features.js';
-import type { ExplainedCondition, ExplainedFiredRule } from '../../domain/rules/compile.js';
-import type { FiredRule, RuleAction } from '../../domain/rules/types.js';
-import type { Transaction } from '../../domain/transaction.js';
-import { transactionSchema } from '../../domain/transaction.js';
-import type { DegradedReason, ScoreResponse } from '../../pipeline/score-response.js';
-import { describeValidation } from '../validation-details.js';
-import type { ProtoValue } from './value.js';
-import { fromProtoValue, toProtoValue } from './value.js';
+import type { Decision } from '../../domain/decision.ts';
+import { RiskError } from '../../domain/errors.ts';
+import type { VelocityFeatures } from '../../domain/features.ts';
+import type { ExplainedCondition, ExplainedFiredRule } from '../../domain/rules/compile.ts';
+import type { FiredRule, RuleAction } from '../../domain/rules/types.ts';
+import type { Transaction } from '../../domain/transaction.ts';
+import { transactionSchema } from '../../domain/transaction.ts';
+import type { DegradedReason, ScoreResponse } from '../../pipeline/score-response.ts';
+import { describeValidation } from '../validation-details.ts';
+import type { ProtoValue } from './value.ts';
+import { fromProtoValue, toProtoValue } from './value.ts';
 
 /*
  * The messages of proto/risk/v1/risk.proto as @grpc/proto-loader hands them over (see

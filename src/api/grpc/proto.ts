@@ -24,8 +24,8 @@ export const PROTO_LOADER_OPTIONS: Options = {
 };
 
 /**
- * The package's `proto/` folder, found by walking up from this module: the compiled module runs
- * from dist/src/api/grpc/ and the source from src/api/grpc/, and both sit below the package root.
+ * The package's `proto/` folder, found by walking up from this module (src/api/grpc/), so that
+ * a caller may also pass any folder below the package root.
  */
 export function findProtoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = dirname(dir)) {

@@ -1,6 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { RiskError } from '../../domain/errors.js';
-import type { ScoreOptions } from '../../pipeline/score.js';
+import { RiskError } from '../../domain/errors.ts';
+import type { ScoreOptions } from '../../pipeline/score.ts';
 
 /**
  * Request metadata that asks for explanations, as `?explain=true` does on REST: per call on

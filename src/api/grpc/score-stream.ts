@@ -1,11 +1,11 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { RiskError } from '../../domain/errors.js';
-import type { Logger } from '../../pipeline/logger.js';
-import type { ScoreOptions, Scorer } from '../../pipeline/score.js';
-import type { ProtoScoreStreamResponse, ProtoTransaction, TransactionReader } from './messages.js';
-import { scoreResponseToProto } from './messages.js';
-import { readScoreOptions } from './score-options.js';
-import { asRiskError, toScoreError, toStatus } from './status.js';
+import { RiskError } from '../../domain/errors.ts';
+import type { Logger } from '../../pipeline/logger.ts';
+import type { ScoreOptions, Scorer } from '../../pipeline/score.ts';
+import type { ProtoScoreStreamResponse, ProtoTransaction, TransactionReader } from './messages.ts';
+import { scoreResponseToProto } from './messages.ts';
+import { readScoreOptions } from './score-options.ts';
+import { asRiskError, toScoreError, toStatus } from './status.ts';
 
 /** Transactions of one stream being scored at once; more wait in the transport's buffers. */
 export const MAX_IN_FLIGHT_PER_STREAM = 64;

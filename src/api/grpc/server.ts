@@ -6,18 +6,18 @@ import type {
 } from '@grpc/grpc-js';
 import { Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { MAX_BODY_BYTES } from '../../domain/transaction.js';
-import type { Logger } from '../../pipeline/logger.js';
-import type { Scorer } from '../../pipeline/score.js';
-import type { ReadinessCheck } from '../readiness.js';
-import { createGrpcHealth } from './health.js';
-import type { ProtoScoreResponse, ProtoTransaction } from './messages.js';
-import { createTransactionReader, scoreResponseToProto } from './messages.js';
-import { RISK_SERVICE_NAME, findProtoRoot, loadServicePackage } from './proto.js';
-import { repairDescriptors } from './reflection.js';
-import { readScoreOptions } from './score-options.js';
-import { createScoreStreams } from './score-stream.js';
-import { asRiskError, toStatus } from './status.js';
+import { MAX_BODY_BYTES } from '../../domain/transaction.ts';
+import type { Logger } from '../../pipeline/logger.ts';
+import type { Scorer } from '../../pipeline/score.ts';
+import type { ReadinessCheck } from '../readiness.ts';
+import { createGrpcHealth } from './health.ts';
+import type { ProtoScoreResponse, ProtoTransaction } from './messages.ts';
+import { createTransactionReader, scoreResponseToProto } from './messages.ts';
+import { RISK_SERVICE_NAME, findProtoRoot, loadServicePackage } from './proto.ts';
+import { repairDescriptors } from './reflection.ts';
+import { readScoreOptions } from './score-options.ts';
+import { createScoreStreams } from './score-stream.ts';
+import { asRiskError, toStatus } from './status.ts';
 
 export interface GrpcServerOptions {
   score: Scorer;

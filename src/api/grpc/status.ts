@@ -1,8 +1,8 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { StatusObject } from '@grpc/grpc-js';
-import type { ErrorCode } from '../../domain/errors.js';
-import { ERROR_CODES, RiskError, isRiskError } from '../../domain/errors.js';
-import type { ProtoScoreError } from './messages.js';
+import type { ErrorCode } from '../../domain/errors.ts';
+import { ERROR_CODES, RiskError, isRiskError } from '../../domain/errors.ts';
+import type { ProtoScoreError } from './messages.ts';
 
 /** The one place where error codes become gRPC statuses (HTTP's is src/api/http/error-handler.ts). */
 const GRPC_STATUS: Record<ErrorCode, status> = {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import type { ErrorCode, ErrorDetail } from '../../domain/errors.js';
-import { ERROR_CODES, isRiskError } from '../../domain/errors.js';
-import { describeValidation } from '../validation-details.js';
+import type { ErrorCode, ErrorDetail } from '../../domain/errors.ts';
+import { ERROR_CODES, isRiskError } from '../../domain/errors.ts';
+import { describeValidation } from '../validation-details.ts';
 
 /** The one place where error codes become HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {

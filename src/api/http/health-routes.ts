@@ -1,5 +1,5 @@
-import type { ReadinessCheck } from '../readiness.js';
-import { runReadinessChecks } from '../readiness.js';
+import type { ReadinessCheck } from '../readiness.ts';
+import { runReadinessChecks } from '../readiness.ts';
 import type { FastifyPluginAsync } from 'fastify';
 
 export interface HealthRoutesOptions {

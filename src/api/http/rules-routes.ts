@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { RiskError } from '../../domain/errors.js';
-import type { Transaction } from '../../domain/transaction.js';
-import { transactionSchema } from '../../domain/transaction.js';
-import type { RulesAdmin } from '../../pipeline/rules-admin.js';
+import { RiskError } from '../../domain/errors.ts';
+import type { Transaction } from '../../domain/transaction.ts';
+import { transactionSchema } from '../../domain/transaction.ts';
+import type { RulesAdmin } from '../../pipeline/rules-admin.ts';
 
 export interface RulesRoutesOptions {
   admin: RulesAdmin;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { transactionSchema } from '../../domain/transaction.js';
-import type { Transaction } from '../../domain/transaction.js';
-import type { Scorer } from '../../pipeline/score.js';
+import { transactionSchema } from '../../domain/transaction.ts';
+import type { Transaction } from '../../domain/transaction.ts';
+import type { Scorer } from '../../pipeline/score.ts';
 
 const reason = {
   type: 'object',

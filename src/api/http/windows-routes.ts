@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { RiskError } from '../../domain/errors.js';
-import type { WindowDimension } from '../../domain/windows.js';
-import { WINDOW_DIMENSIONS, toWindowRow } from '../../domain/windows.js';
-import type { WindowStore } from '../../pipeline/window-store.js';
+import { RiskError } from '../../domain/errors.ts';
+import type { WindowDimension } from '../../domain/windows.ts';
+import { WINDOW_DIMENSIONS, toWindowRow } from '../../domain/windows.ts';
+import type { WindowStore } from '../../pipeline/window-store.ts';
 
 export interface WindowsRoutesOptions {
   windows: WindowStore;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { IsolationForest, PreorderTrees } from './forest.js';
-import { ForestStructureError, buildForest } from './forest.js';
-import { averagePathLength, heightLimit } from './path-length.js';
-import { MAX_FEATURES } from './train.js';
+import type { IsolationForest, PreorderTrees } from './forest.ts';
+import { ForestStructureError, buildForest } from './forest.ts';
+import { averagePathLength, heightLimit } from './path-length.ts';
+import { MAX_FEATURES } from './train.ts';
 
 /** The artifact format this code writes and reads; a change of layout gets a new number. */
 export const ARTIFACT_FORMAT = 'risk-iforest/1';

@@ -1,4 +1,4 @@
-import { averagePathLength, heightLimit } from './path-length.js';
+import { averagePathLength, heightLimit } from './path-length.ts';
 
 /** Marks a leaf in `feature`. */
 export const LEAF = -1;

@@ -1,6 +1,6 @@
-import { WINDOWS } from '../features.js';
-import type { VelocityFeatures } from '../features.js';
-import type { Transaction } from '../transaction.js';
+import { WINDOWS } from '../features.ts';
+import type { VelocityFeatures } from '../features.ts';
+import type { Transaction } from '../transaction.ts';
 
 /**
  * What the anomaly model sees of a transaction, in the order of its input vector. Training and

@@ -1,4 +1,4 @@
-import type { Matrix } from './matrix.js';
+import type { Matrix } from './matrix.ts';
 
 export interface FeatureSummary {
   name: string;

@@ -1,8 +1,8 @@
-import type { IsolationForest } from './forest.js';
-import { LEAF, anomalyScore, buildForest } from './forest.js';
-import type { Matrix } from './matrix.js';
-import { heightLimit } from './path-length.js';
-import type { Random } from './random.js';
+import type { IsolationForest } from './forest.ts';
+import { LEAF, anomalyScore, buildForest } from './forest.ts';
+import type { Matrix } from './matrix.ts';
+import { heightLimit } from './path-length.ts';
+import type { Random } from './random.ts';
 
 export interface TrainOptions {
   /** t, the number of trees; the paper's default is 100. */

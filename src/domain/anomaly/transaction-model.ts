@@ -1,8 +1,8 @@
-import type { VelocityFeatures } from '../features.js';
-import type { Transaction } from '../transaction.js';
-import type { LoadedModel } from './artifact.js';
-import { anomalyScore } from './forest.js';
-import { MODEL_FEATURES, modelFeatures } from './model-features.js';
+import type { VelocityFeatures } from '../features.ts';
+import type { Transaction } from '../transaction.ts';
+import type { LoadedModel } from './artifact.ts';
+import { anomalyScore } from './forest.ts';
+import { MODEL_FEATURES, modelFeatures } from './model-features.ts';
 
 /** A loaded model that scores transactions: what the scoring pipeline calls. */
 export interface TransactionModel {

@@ -1,7 +1,7 @@
-import type { Decision, DecisionThresholds } from '../decision.js';
-import { decide } from '../decision.js';
-import { partitionShadow } from './fired.js';
-import type { Facts, FiredRule } from './types.js';
+import type { Decision, DecisionThresholds } from '../decision.ts';
+import { decide } from '../decision.ts';
+import { partitionShadow } from './fired.ts';
+import type { Facts, FiredRule } from './types.ts';
 
 /** A synchronous evaluator (the compiled one): backtests run thousands of evaluations. */
 export interface SyncEvaluator {

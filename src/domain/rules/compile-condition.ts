@@ -1,6 +1,6 @@
-import { analyzeOperands, compileOperator, isFactReference } from './operators-impl.js';
-import { parseSimplePath, resolvePath, SUPPORTED_PATHS } from './path.js';
-import type { Condition, Facts, LeafCondition } from './types.js';
+import { analyzeOperands, compileOperator, isFactReference } from './operators-impl.ts';
+import { parseSimplePath, resolvePath, SUPPORTED_PATHS } from './path.ts';
+import type { Condition, Facts, LeafCondition } from './types.ts';
 
 /** A compiled condition: true when it holds for the facts. May throw where the engine does. */
 export type Test = (facts: Facts) => boolean;

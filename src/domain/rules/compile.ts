@@ -1,7 +1,7 @@
-import { compileCondition } from './compile-condition.js';
-import type { ExplainedCondition, Test } from './compile-condition.js';
-import { toFired } from './fired.js';
-import type { Facts, FiredRule, RiskRule, RuleEvaluator } from './types.js';
+import { compileCondition } from './compile-condition.ts';
+import type { ExplainedCondition, Test } from './compile-condition.ts';
+import { toFired } from './fired.ts';
+import type { Facts, FiredRule, RiskRule, RuleEvaluator } from './types.ts';
 
 export type {
   ExplainedAll,
@@ -9,7 +9,7 @@ export type {
   ExplainedCondition,
   ExplainedLeaf,
   ExplainedNot,
-} from './compile-condition.js';
+} from './compile-condition.ts';
 
 /** A fired rule with the evaluated condition tree that made it fire. */
 export interface ExplainedFiredRule extends FiredRule {

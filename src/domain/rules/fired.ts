@@ -1,4 +1,4 @@
-import type { FiredRule, RiskEventParams } from './types.js';
+import type { FiredRule, RiskEventParams } from './types.ts';
 
 /** Builds the reason for a fired rule from its event params (score defaults to 0). */
 export function toFired(

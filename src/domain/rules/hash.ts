@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
-import type { RiskRule } from './types.js';
+import type { RiskRule } from './types.ts';
 
 /**
  * The content hash of a ruleset: `sha256:` and the hex digest of its canonical JSON (keys

@@ -1,7 +1,7 @@
 import { Engine } from 'json-rules-engine';
 import type { RuleProperties } from 'json-rules-engine';
-import type { Facts, FiredRule, RiskRule, RuleEvaluator } from './types.js';
-import { orderFired, toFired } from './fired.js';
+import type { Facts, FiredRule, RiskRule, RuleEvaluator } from './types.ts';
+import { orderFired, toFired } from './fired.ts';
 
 /**
  * Evaluates a ruleset with json-rules-engine itself: the reference semantics.

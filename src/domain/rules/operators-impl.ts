@@ -1,4 +1,4 @@
-import { isKnownOperator } from './operators.js';
+import { isKnownOperator } from './operators.ts';
 
 /**
  * json-rules-engine 7.3's operators, written as plain functions with the same semantics

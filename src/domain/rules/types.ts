@@ -1,4 +1,4 @@
-import type { ExplainedFiredRule } from './compile.js';
+import type { ExplainedFiredRule } from './compile.ts';
 
 /**
  * The rule format is json-rules-engine's (DESIGN.md §4.3). These types describe the subset the
@@ -82,4 +82,4 @@ export interface RuleEvaluator {
   explain?(facts: Facts): ExplainedFiredRule[];
 }
 
-export type { ExplainedFiredRule } from './compile.js';
+export type { ExplainedFiredRule } from './compile.ts';

@@ -1,8 +1,8 @@
 import { Rule } from 'json-rules-engine';
-import type { Condition, RiskRule } from './types.js';
-import { isKnownOperator } from './operators.js';
-import { analyzeOperands, isFactReference } from './operators-impl.js';
-import { parseSimplePath, SUPPORTED_PATHS } from './path.js';
+import type { Condition, RiskRule } from './types.ts';
+import { isKnownOperator } from './operators.ts';
+import { analyzeOperands, isFactReference } from './operators-impl.ts';
+import { parseSimplePath, SUPPORTED_PATHS } from './path.ts';
 
 export interface RuleError {
   /** Index of the rule in the submitted list; -1 for the ruleset as a whole. */
@@ -61,7 +61,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 class Problems {
   readonly list: Problem[] = [];
   leaves = 0;
-  constructor(readonly policy: RulesetPolicy) {}
+  readonly policy: RulesetPolicy;
+  constructor(policy: RulesetPolicy) {
+    this.policy = policy;
+  }
   push(path: string, message: string): void {
     this.list.push({ path, message });
   }

@@ -11,12 +11,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openFileFlagOutbox } from '../../../src/adapters/file/file-flag-outbox.js';
-import { openNdjsonFlagFile } from '../../../src/adapters/file/ndjson-flag-file.js';
-import type { RiskFlag } from '../../../src/domain/flag.js';
-import { silentLogger } from '../../../src/pipeline/logger.js';
-import type { OutboxStore } from '../../../src/pipeline/flag-outbox.js';
-import { makeFlag } from '../../helpers/fakes.js';
+import { openFileFlagOutbox } from '../../../src/adapters/file/file-flag-outbox.ts';
+import { openNdjsonFlagFile } from '../../../src/adapters/file/ndjson-flag-file.ts';
+import type { RiskFlag } from '../../../src/domain/flag.ts';
+import { silentLogger } from '../../../src/pipeline/logger.ts';
+import type { OutboxStore } from '../../../src/pipeline/flag-outbox.ts';
+import { makeFlag } from '../../helpers/fakes.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'risk-outbox-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import {
   createFileModelSource,
   modelFromJson,
-} from '../../../src/adapters/file/file-model-source.js';
-import { isRiskError } from '../../../src/domain/errors.js';
-import type { Logger } from '../../../src/pipeline/logger.js';
-import { SHIPPED_MODEL, modelDir, waitFor, writeModelVersion } from '../../helpers/anomaly.js';
-import { makeTx } from '../../helpers/tx.js';
+} from '../../../src/adapters/file/file-model-source.ts';
+import { isRiskError } from '../../../src/domain/errors.ts';
+import type { Logger } from '../../../src/pipeline/logger.ts';
+import { SHIPPED_MODEL, modelDir, waitFor, writeModelVersion } from '../../helpers/anomaly.ts';
+import { makeTx } from '../../helpers/tx.ts';
 
 /** A logger that keeps what it was told. */
 function recordingLogger(): Logger & { lines: Array<{ level: string; msg?: string }> } {

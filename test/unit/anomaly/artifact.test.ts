@@ -1,17 +1,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ModelArtifact, ModelMeta } from '../../../src/domain/anomaly/artifact.js';
+import type { ModelArtifact, ModelMeta } from '../../../src/domain/anomaly/artifact.ts';
 import {
   ARTIFACT_FORMAT,
   forestParams,
   parseModelArtifact,
   toArtifact,
-} from '../../../src/domain/anomaly/artifact.js';
-import type { IsolationForest } from '../../../src/domain/anomaly/forest.js';
-import { seededRandom } from '../../../src/domain/anomaly/random.js';
-import { summarise } from '../../../src/domain/anomaly/summary.js';
-import { scoreRows, trainForest } from '../../../src/domain/anomaly/train.js';
-import { cloud } from '../../helpers/anomaly.js';
+} from '../../../src/domain/anomaly/artifact.ts';
+import type { IsolationForest } from '../../../src/domain/anomaly/forest.ts';
+import { seededRandom } from '../../../src/domain/anomaly/random.ts';
+import { summarise } from '../../../src/domain/anomaly/summary.ts';
+import { scoreRows, trainForest } from '../../../src/domain/anomaly/train.ts';
+import { cloud } from '../../helpers/anomaly.ts';
 
 const { data } = cloud(1000, 10);
 const names = ['a', 'b', 'c'];

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PreorderTrees } from '../../../src/domain/anomaly/forest.js';
+import type { PreorderTrees } from '../../../src/domain/anomaly/forest.ts';
 import {
   ForestStructureError,
   LEAF,
@@ -8,8 +8,8 @@ import {
   buildForest,
   meanPathLength,
   pathLength,
-} from '../../../src/domain/anomaly/forest.js';
-import { averagePathLength } from '../../../src/domain/anomaly/path-length.js';
+} from '../../../src/domain/anomaly/forest.ts';
+import { averagePathLength } from '../../../src/domain/anomaly/path-length.ts';
 
 /**
  * One tree on ψ = 4 points of one feature:

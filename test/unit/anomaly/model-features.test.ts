@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { VelocityFeatures } from '../../../src/domain/features.js';
+import type { VelocityFeatures } from '../../../src/domain/features.ts';
 import {
   MODEL_FEATURES,
   hourOfDay,
   modelFeatures,
-} from '../../../src/domain/anomaly/model-features.js';
-import { makeTx } from '../../helpers/tx.js';
+} from '../../../src/domain/anomaly/model-features.ts';
+import { makeTx } from '../../helpers/tx.ts';
 
 const at = (name: (typeof MODEL_FEATURES)[number]): number => MODEL_FEATURES.indexOf(name);
 

@@ -5,7 +5,7 @@ import {
   averagePathLength,
   harmonic,
   heightLimit,
-} from '../../../src/domain/anomaly/path-length.js';
+} from '../../../src/domain/anomaly/path-length.ts';
 
 const close = (a: number, b: number, eps = 1e-4) =>
   assert.ok(Math.abs(a - b) < eps, `${a} is not within ${eps} of ${b}`);

@@ -4,7 +4,7 @@ import {
   seededRandom,
   splitMix64,
   xoshiro128StarStar,
-} from '../../../src/domain/anomaly/random.js';
+} from '../../../src/domain/anomaly/random.ts';
 
 describe('seeded random numbers', () => {
   test('SplitMix64 gives the reference outputs for seed 1234567', () => {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rocAuc } from '../../../src/domain/anomaly/roc-auc.js';
+import { rocAuc } from '../../../src/domain/anomaly/roc-auc.ts';
 
 describe('ROC AUC', () => {
   const table: Array<[string, number[], number[], number]> = [

@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scoreAnomaly } from '../../../src/pipeline/anomaly.js';
-import { silentLogger } from '../../../src/pipeline/logger.js';
-import type { AnomalyModel, ModelSource } from '../../../src/pipeline/model-source.js';
-import { noModelSource } from '../../../src/pipeline/model-source.js';
-import type { DegradedReason } from '../../../src/pipeline/score-response.js';
-import { makeTx } from '../../helpers/tx.js';
+import { scoreAnomaly } from '../../../src/pipeline/anomaly.ts';
+import { silentLogger } from '../../../src/pipeline/logger.ts';
+import type { AnomalyModel, ModelSource } from '../../../src/pipeline/model-source.ts';
+import { noModelSource } from '../../../src/pipeline/model-source.ts';
+import type { DegradedReason } from '../../../src/pipeline/score-response.ts';
+import { makeTx } from '../../helpers/tx.ts';
 
 const source = (score: AnomalyModel['score']): ModelSource => ({
   current: () => ({ version: 'm-1', score }),

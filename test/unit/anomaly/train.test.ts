@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LEAF, anomalyScore } from '../../../src/domain/anomaly/forest.js';
-import { fromRows, matrix } from '../../../src/domain/anomaly/matrix.js';
-import { seededRandom } from '../../../src/domain/anomaly/random.js';
-import { rocAuc } from '../../../src/domain/anomaly/roc-auc.js';
-import { scoreRows, trainForest } from '../../../src/domain/anomaly/train.js';
-import { cloud } from '../../helpers/anomaly.js';
+import { LEAF, anomalyScore } from '../../../src/domain/anomaly/forest.ts';
+import { fromRows, matrix } from '../../../src/domain/anomaly/matrix.ts';
+import { seededRandom } from '../../../src/domain/anomaly/random.ts';
+import { rocAuc } from '../../../src/domain/anomaly/roc-auc.ts';
+import { scoreRows, trainForest } from '../../../src/domain/anomaly/train.ts';
+import { cloud } from '../../helpers/anomaly.ts';
 
 describe('training', () => {
   const { data, labels } = cloud(2000, 20);

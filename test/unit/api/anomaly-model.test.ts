@@ -2,10 +2,10 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App } from '../../../src/app/build-app.js';
-import { SHIPPED_MODEL, modelDir, waitFor, writeModelVersion } from '../../helpers/anomaly.js';
-import { buildTestApp, postScore } from '../../helpers/app.js';
-import { makeTx } from '../../helpers/tx.js';
+import type { App } from '../../../src/app/build-app.ts';
+import { SHIPPED_MODEL, modelDir, waitFor, writeModelVersion } from '../../helpers/anomaly.ts';
+import { buildTestApp, postScore } from '../../helpers/app.ts';
+import { makeTx } from '../../helpers/tx.ts';
 
 const { dir, remove } = modelDir();
 const apps: App[] = [];

@@ -9,23 +9,23 @@ import type {
   ProtoScoreResponse,
   ProtoScoreStreamResponse,
   ProtoTransaction,
-} from '../../../src/api/grpc/messages.js';
-import { scoreResponseFromProto, transactionToProto } from '../../../src/api/grpc/messages.js';
-import { loadServicePackage } from '../../../src/api/grpc/proto.js';
-import { mapEntryName } from '../../../src/api/grpc/reflection.js';
-import { EXPLAIN_METADATA_KEY } from '../../../src/api/grpc/score-options.js';
-import { MAX_IN_FLIGHT_PER_STREAM } from '../../../src/api/grpc/score-stream.js';
-import type { JsonValue } from '../../../src/api/grpc/value.js';
-import { fromProtoValue, toProtoValue } from '../../../src/api/grpc/value.js';
-import type { ExplainedCondition } from '../../../src/domain/rules/compile.js';
-import type { Transaction } from '../../../src/domain/transaction.js';
-import { silentLogger } from '../../../src/pipeline/logger.js';
-import { SANCTIONED_KP } from '../../helpers/explain.js';
-import type { ScoreOptions, Scorer } from '../../../src/pipeline/score.js';
-import type { ScoreResponse } from '../../../src/pipeline/score-response.js';
-import type { GrpcTestServer, RequestMetadata } from '../../helpers/grpc.js';
-import { riskErrorOf, startGrpcApp, startGrpcServer } from '../../helpers/grpc.js';
-import { makeTx } from '../../helpers/tx.js';
+} from '../../../src/api/grpc/messages.ts';
+import { scoreResponseFromProto, transactionToProto } from '../../../src/api/grpc/messages.ts';
+import { loadServicePackage } from '../../../src/api/grpc/proto.ts';
+import { mapEntryName } from '../../../src/api/grpc/reflection.ts';
+import { EXPLAIN_METADATA_KEY } from '../../../src/api/grpc/score-options.ts';
+import { MAX_IN_FLIGHT_PER_STREAM } from '../../../src/api/grpc/score-stream.ts';
+import type { JsonValue } from '../../../src/api/grpc/value.ts';
+import { fromProtoValue, toProtoValue } from '../../../src/api/grpc/value.ts';
+import type { ExplainedCondition } from '../../../src/domain/rules/compile.ts';
+import type { Transaction } from '../../../src/domain/transaction.ts';
+import { silentLogger } from '../../../src/pipeline/logger.ts';
+import { SANCTIONED_KP } from '../../helpers/explain.ts';
+import type { ScoreOptions, Scorer } from '../../../src/pipeline/score.ts';
+import type { ScoreResponse } from '../../../src/pipeline/score-response.ts';
+import type { GrpcTestServer, RequestMetadata } from '../../helpers/grpc.ts';
+import { riskErrorOf, startGrpcApp, startGrpcServer } from '../../helpers/grpc.ts';
+import { makeTx } from '../../helpers/tx.ts';
 
 let srv: GrpcTestServer;
 before(async () => {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fastify from 'fastify';
-import type { ReadinessCheck } from '../../../src/api/readiness.js';
-import { healthRoutes } from '../../../src/api/http/health-routes.js';
+import type { ReadinessCheck } from '../../../src/api/readiness.ts';
+import { healthRoutes } from '../../../src/api/http/health-routes.ts';
 
 async function readyz(checks: ReadinessCheck[], draining = false) {
   const app = fastify();

@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { scoreResponseFromProto, transactionToProto } from '../../../src/api/grpc/messages.js';
-import { EXPLAIN_METADATA_KEY } from '../../../src/api/grpc/score-options.js';
-import type { App } from '../../../src/app/build-app.js';
-import type { Transaction } from '../../../src/domain/transaction.js';
-import { buildTestApp, postScore } from '../../helpers/app.js';
-import type { GrpcTestServer } from '../../helpers/grpc.js';
-import { riskErrorOf, startGrpcApp } from '../../helpers/grpc.js';
-import { T0 } from '../../helpers/tx.js';
+import { scoreResponseFromProto, transactionToProto } from '../../../src/api/grpc/messages.ts';
+import { EXPLAIN_METADATA_KEY } from '../../../src/api/grpc/score-options.ts';
+import type { App } from '../../../src/app/build-app.ts';
+import type { Transaction } from '../../../src/domain/transaction.ts';
+import { buildTestApp, postScore } from '../../helpers/app.ts';
+import type { GrpcTestServer } from '../../helpers/grpc.ts';
+import { riskErrorOf, startGrpcApp } from '../../helpers/grpc.ts';
+import { T0 } from '../../helpers/tx.ts';
 
 /*
  * The same transactions, in the same order, scored over REST by one app and over gRPC by a

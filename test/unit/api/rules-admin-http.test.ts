@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { App } from '../../../src/app/build-app.js';
-import { loadRulesDir } from '../../../src/adapters/file/file-ruleset-source.js';
-import type { RiskRule } from '../../../src/domain/rules/types.js';
-import { buildTestApp, postScore } from '../../helpers/app.js';
-import { makeTx } from '../../helpers/tx.js';
+import type { App } from '../../../src/app/build-app.ts';
+import { loadRulesDir } from '../../../src/adapters/file/file-ruleset-source.ts';
+import type { RiskRule } from '../../../src/domain/rules/types.ts';
+import { buildTestApp, postScore } from '../../helpers/app.ts';
+import { makeTx } from '../../helpers/tx.ts';
 
 const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };

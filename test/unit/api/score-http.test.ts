@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { App } from '../../../src/app/build-app.js';
-import { buildTestApp, postScore } from '../../helpers/app.js';
-import { SANCTIONED_KP } from '../../helpers/explain.js';
-import { makeTx } from '../../helpers/tx.js';
+import type { App } from '../../../src/app/build-app.ts';
+import { buildTestApp, postScore } from '../../helpers/app.ts';
+import { SANCTIONED_KP } from '../../helpers/explain.ts';
+import { makeTx } from '../../helpers/tx.ts';
 
 let app: App;
 before(async () => {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../../src/app/config.js';
+import { ConfigError, loadConfig } from '../../../src/app/config.ts';
 
 describe('loadConfig', () => {
   test('defaults are DESIGN.md §5', () => {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecentIds, formatFlag, parseFlag } from '../../../src/cli/alert-output.js';
-import { makeFlag } from '../../helpers/fakes.js';
+import { RecentIds, formatFlag, parseFlag } from '../../../src/cli/alert-output.ts';
+import { makeFlag } from '../../helpers/fakes.ts';
 
 describe('alerts CLI output', () => {
   test('repeats are recognised within the window; the oldest ids leave it first', () => {

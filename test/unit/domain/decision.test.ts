@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, decide } from '../../../src/domain/decision.js';
-import type { FiredRule } from '../../../src/domain/rules/types.js';
+import { DEFAULT_THRESHOLDS, decide } from '../../../src/domain/decision.ts';
+import type { FiredRule } from '../../../src/domain/rules/types.ts';
 
 const r = (score: number, action?: FiredRule['action']): FiredRule => ({
   rule: `r${score}${action ?? ''}`,

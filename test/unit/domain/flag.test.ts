@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRiskFlag, flagIdFor } from '../../../src/domain/flag.js';
-import { flagSchemaValidator } from '../../helpers/flag-schema.js';
+import { buildRiskFlag, flagIdFor } from '../../../src/domain/flag.ts';
+import { flagSchemaValidator } from '../../helpers/flag-schema.ts';
 
 const source = {
   transaction: {

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRulesDir } from '../../../src/adapters/file/file-ruleset-source.js';
-import { createJreEvaluator } from '../../../src/domain/rules/jre-evaluator.js';
-import type { Facts, RiskRule } from '../../../src/domain/rules/types.js';
-import { validateRuleset } from '../../../src/domain/rules/validate.js';
+import { loadRulesDir } from '../../../src/adapters/file/file-ruleset-source.ts';
+import { createJreEvaluator } from '../../../src/domain/rules/jre-evaluator.ts';
+import type { Facts, RiskRule } from '../../../src/domain/rules/types.ts';
+import { validateRuleset } from '../../../src/domain/rules/validate.ts';
 
 const rule = (name: string, priority: number, fact: string, score: number): RiskRule => ({
   name,

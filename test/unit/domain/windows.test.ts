@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { WindowInput } from '../../../src/domain/windows.js';
+import type { WindowInput } from '../../../src/domain/windows.ts';
 import {
   WindowAccumulator,
   averageScore,
@@ -13,7 +13,7 @@ import {
   windowInputOf,
   windowKeysOf,
   windowStartOf,
-} from '../../../src/domain/windows.js';
+} from '../../../src/domain/windows.ts';
 
 const MIN = 60_000;
 

@@ -4,15 +4,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Outcome } from '../../../load-test/evaluate/metrics.js';
+import type { Outcome } from '../../../load-test/evaluate/metrics.ts';
 import {
   averagePrecision,
   byScenario,
   prCurve,
   rates,
   thinCurve,
-} from '../../../load-test/evaluate/metrics.js';
-import { readPaysim } from '../../../load-test/evaluate/paysim.js';
+} from '../../../load-test/evaluate/metrics.ts';
+import { readPaysim } from '../../../load-test/evaluate/paysim.ts';
 
 const o = (over: Partial<Outcome>): Outcome => ({
   fraud: false,

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { transactionSchema } from '../../../src/domain/transaction.js';
-import { COUNTRIES } from '../../../load-test/simulator/population.js';
-import type { Scenario } from '../../../load-test/simulator/simulator.js';
-import { SCENARIOS, distanceKm, simulate } from '../../../load-test/simulator/simulator.js';
+import { transactionSchema } from '../../../src/domain/transaction.ts';
+import { COUNTRIES } from '../../../load-test/simulator/population.ts';
+import type { Scenario } from '../../../load-test/simulator/simulator.ts';
+import { SCENARIOS, distanceKm, simulate } from '../../../load-test/simulator/simulator.ts';
 
 const stream = simulate({ seed: 11, customers: 3000, hours: 48 });
 const ms = (s: { transaction: { timestamp: string } }) => Date.parse(s.transaction.timestamp);

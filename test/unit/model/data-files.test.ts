@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readLabelledCsv } from '../../../load-test/model/numeric-csv.js';
-import { readTransactions } from '../../../load-test/model/transactions-file.js';
-import { modelDir } from '../../helpers/anomaly.js';
+import { readLabelledCsv } from '../../../load-test/model/numeric-csv.ts';
+import { readTransactions } from '../../../load-test/model/transactions-file.ts';
+import { modelDir } from '../../helpers/anomaly.ts';
 
 const { dir, remove } = modelDir();
 after(remove);

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay } from '../../../src/pipeline/backoff.js';
-import { createFlagRelay } from '../../../src/pipeline/flag-relay.js';
-import { silentLogger } from '../../../src/pipeline/logger.js';
-import { FakePublisher, MemoryOutbox, makeFlag, waitFor } from '../../helpers/fakes.js';
+import { backoffDelay } from '../../../src/pipeline/backoff.ts';
+import { createFlagRelay } from '../../../src/pipeline/flag-relay.ts';
+import { silentLogger } from '../../../src/pipeline/logger.ts';
+import { FakePublisher, MemoryOutbox, makeFlag, waitFor } from '../../helpers/fakes.ts';
 
 const fast = { minMs: 5, maxMs: 40 };
 

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createGroupCommit } from '../../../src/adapters/shared/group-commit.js';
-import { createFallbackOutbox } from '../../../src/pipeline/fallback-outbox.js';
-import type { FlagOutbox } from '../../../src/pipeline/flag-outbox.js';
-import { silentLogger } from '../../../src/pipeline/logger.js';
-import { MemoryOutbox, makeFlag } from '../../helpers/fakes.js';
+import { createGroupCommit } from '../../../src/adapters/shared/group-commit.ts';
+import { createFallbackOutbox } from '../../../src/pipeline/fallback-outbox.ts';
+import type { FlagOutbox } from '../../../src/pipeline/flag-outbox.ts';
+import { silentLogger } from '../../../src/pipeline/logger.ts';
+import { MemoryOutbox, makeFlag } from '../../helpers/fakes.ts';
 
 describe('group commit', () => {
   test('items submitted during a write share the next write; each caller waits for its own', async () => {

@@ -1,14 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryDecisionCache } from '../../../src/adapters/memory/memory-decision-cache.js';
-import { createMemoryVelocityStore } from '../../../src/adapters/memory/memory-velocity-store.js';
-import type { RiskFlag } from '../../../src/domain/flag.js';
-import type { WindowInput } from '../../../src/domain/windows.js';
-import { LONGEST_WINDOW_MS } from '../../../src/domain/features.js';
-import { silentLogger } from '../../../src/pipeline/logger.js';
-import type { RulesetSource } from '../../../src/pipeline/ruleset-source.js';
-import { createScorer } from '../../../src/pipeline/score.js';
-import { T0, makeTx } from '../../helpers/tx.js';
+import { createMemoryDecisionCache } from '../../../src/adapters/memory/memory-decision-cache.ts';
+import { createMemoryVelocityStore } from '../../../src/adapters/memory/memory-velocity-store.ts';
+import type { RiskFlag } from '../../../src/domain/flag.ts';
+import type { WindowInput } from '../../../src/domain/windows.ts';
+import { LONGEST_WINDOW_MS } from '../../../src/domain/features.ts';
+import { silentLogger } from '../../../src/pipeline/logger.ts';
+import type { RulesetSource } from '../../../src/pipeline/ruleset-source.ts';
+import { createScorer } from '../../../src/pipeline/score.ts';
+import { T0, makeTx } from '../../helpers/tx.ts';
 
 /** A ruleset that declines every transaction from KP, and nothing else. */
 const rules: RulesetSource = {

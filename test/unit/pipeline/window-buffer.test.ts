@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryWindowStore } from '../../../src/adapters/memory/memory-window-store.js';
-import type { WindowAggregate, WindowInput } from '../../../src/domain/windows.js';
-import { WindowAccumulator } from '../../../src/domain/windows.js';
-import { silentLogger } from '../../../src/pipeline/logger.js';
-import { createWindowBuffer } from '../../../src/pipeline/window-buffer.js';
-import type { WindowStore } from '../../../src/pipeline/window-store.js';
+import { createMemoryWindowStore } from '../../../src/adapters/memory/memory-window-store.ts';
+import type { WindowAggregate, WindowInput } from '../../../src/domain/windows.ts';
+import { WindowAccumulator } from '../../../src/domain/windows.ts';
+import { silentLogger } from '../../../src/pipeline/logger.ts';
+import { createWindowBuffer } from '../../../src/pipeline/window-buffer.ts';
+import type { WindowStore } from '../../../src/pipeline/window-store.ts';
 
 const MIN = 60_000;
 const fast = { minMs: 1, maxMs: 5 };

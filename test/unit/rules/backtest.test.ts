@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS } from '../../../src/domain/decision.js';
-import { backtest } from '../../../src/domain/rules/backtest.js';
-import { compileRuleset } from '../../../src/domain/rules/compile.js';
-import { partitionShadow } from '../../../src/domain/rules/fired.js';
-import type { RiskRule } from '../../../src/domain/rules/types.js';
-import { RecentScored } from '../../../src/pipeline/recent-scored.js';
+import { DEFAULT_THRESHOLDS } from '../../../src/domain/decision.ts';
+import { backtest } from '../../../src/domain/rules/backtest.ts';
+import { compileRuleset } from '../../../src/domain/rules/compile.ts';
+import { partitionShadow } from '../../../src/domain/rules/fired.ts';
+import type { RiskRule } from '../../../src/domain/rules/types.ts';
+import { RecentScored } from '../../../src/pipeline/recent-scored.ts';
 
 const over = (name: string, amount: number, score: number, shadow = false): RiskRule => ({
   name,

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compileRuleset } from '../../../src/domain/rules/compile.js';
-import { createJreEvaluator } from '../../../src/domain/rules/jre-evaluator.js';
-import { BUILTIN_OPERATORS, OPERATOR_DECORATORS } from '../../../src/domain/rules/operators.js';
+import { compileRuleset } from '../../../src/domain/rules/compile.ts';
+import { createJreEvaluator } from '../../../src/domain/rules/jre-evaluator.ts';
+import { BUILTIN_OPERATORS, OPERATOR_DECORATORS } from '../../../src/domain/rules/operators.ts';
 import type {
   Condition,
   Facts,
@@ -11,8 +11,8 @@ import type {
   LeafCondition,
   RiskRule,
   TopLevelCondition,
-} from '../../../src/domain/rules/types.js';
-import { validateRuleset } from '../../../src/domain/rules/validate.js';
+} from '../../../src/domain/rules/types.ts';
+import { validateRuleset } from '../../../src/domain/rules/validate.ts';
 
 /*
  * Differential test: generated rulesets and facts go through json-rules-engine (the reference)

@@ -1,17 +1,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRulesDir } from '../../../src/adapters/file/file-ruleset-source.js';
-import { compileRuleset, RuleEvaluationError } from '../../../src/domain/rules/compile.js';
-import { createJreEvaluator } from '../../../src/domain/rules/jre-evaluator.js';
-import { parseSimplePath } from '../../../src/domain/rules/path.js';
+import { loadRulesDir } from '../../../src/adapters/file/file-ruleset-source.ts';
+import { compileRuleset, RuleEvaluationError } from '../../../src/domain/rules/compile.ts';
+import { createJreEvaluator } from '../../../src/domain/rules/jre-evaluator.ts';
+import { parseSimplePath } from '../../../src/domain/rules/path.ts';
 import type {
   Condition,
   Facts,
   LeafCondition,
   RiskRule,
   TopLevelCondition,
-} from '../../../src/domain/rules/types.js';
-import { validateRuleset } from '../../../src/domain/rules/validate.js';
+} from '../../../src/domain/rules/types.ts';
+import { validateRuleset } from '../../../src/domain/rules/validate.ts';
 
 const leaf = (
   fact: string,

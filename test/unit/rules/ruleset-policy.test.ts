@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RULESET_POLICY, buildFacts, isKnownFact } from '../../../src/domain/facts.js';
-import { entityFeatures, toVelocityEvent } from '../../../src/domain/velocity.js';
-import { validateRuleset } from '../../../src/domain/rules/validate.js';
-import { ruleErrorDetails } from '../../../src/pipeline/rules-admin.js';
-import { makeTx } from '../../helpers/tx.js';
+import { RULESET_POLICY, buildFacts, isKnownFact } from '../../../src/domain/facts.ts';
+import { entityFeatures, toVelocityEvent } from '../../../src/domain/velocity.ts';
+import { validateRuleset } from '../../../src/domain/rules/validate.ts';
+import { ruleErrorDetails } from '../../../src/pipeline/rules-admin.ts';
+import { makeTx } from '../../helpers/tx.ts';
 
 const leaf = (fact: string, operator = 'greaterThan', value: unknown = 1) => ({
   fact,

@@ -1,10 +1,10 @@
 import { after } from 'node:test';
-import { createMemoryRulesetStore } from '../../../src/adapters/memory/memory-ruleset-store.js';
-import type { Database } from '../../../src/adapters/postgres/database.js';
-import { migrate } from '../../../src/adapters/postgres/migrations.js';
-import { createPgliteDatabase } from '../../../src/adapters/postgres/pglite-database.js';
-import { createPgRulesetStore } from '../../../src/adapters/postgres/pg-ruleset-store.js';
-import { rulesetStoreConformance } from '../../conformance/ruleset-store.js';
+import { createMemoryRulesetStore } from '../../../src/adapters/memory/memory-ruleset-store.ts';
+import type { Database } from '../../../src/adapters/postgres/database.ts';
+import { migrate } from '../../../src/adapters/postgres/migrations.ts';
+import { createPgliteDatabase } from '../../../src/adapters/postgres/pglite-database.ts';
+import { createPgRulesetStore } from '../../../src/adapters/postgres/pg-ruleset-store.ts';
+import { rulesetStoreConformance } from '../../conformance/ruleset-store.ts';
 
 rulesetStoreConformance('memory', () =>
   Promise.resolve({ store: createMemoryRulesetStore(), close: () => Promise.resolve() }),
