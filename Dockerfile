@@ -1,12 +1,13 @@
 # syntax=docker/dockerfile:1
 #
 # The risk-scoring service image: build with `docker build -t risk-scoring:0.1.0 .`
-# Three stages: production dependencies only, a build with the dev dependencies (tsc), and a
-# runtime that takes dist/, the production node_modules and the files the service reads at run
-# time (package.json, rules/, proto/, models/), running as the unprivileged `node` user.
+# Two stages: production dependencies only, and a runtime that takes them and the files the
+# service runs from (package.json, src/, rules/, proto/, models/), running as the unprivileged
+# `node` user. There is no build step: Node runs the TypeScript sources as they are (type
+# stripping, on by default since Node 22.18), so the image holds exactly what CI tests.
 #
-# Node 24 LTS, the newest line CI tests on (.ci/run installs node@24). Pinned by tag; pin the
-# digest too (node:24.21.0-trixie-slim@sha256:...) in a registry you control.
+# Node 24 LTS, the newest line CI tests on (.ci/run installs node@22 and node@24). Pinned by tag;
+# pin the digest too (node:24.21.0-trixie-slim@sha256:...) in a registry you control.
 ARG NODE_IMAGE=node:24.21.0-trixie-slim
 
 FROM ${NODE_IMAGE} AS base
@@ -21,28 +22,17 @@ FROM base AS deps
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-# TypeScript build: tsc to dist/, then scripts/copy-assets.mjs puts the Lua scripts beside their
-# compiled adapters. Only src/ is in the build context (.dockerignore), so dist/ holds only
-# dist/src/.
-FROM base AS build
-COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts
-COPY . .
-# models/ holds the trained model artifacts. It may be absent from a checkout (no model trained
-# yet): make sure the directory exists so that the runtime stage can always copy it.
-RUN npm run build && mkdir -p models
-
 FROM base AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     HTTP_PORT=8080 \
     GRPC_PORT=50051
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
-COPY --from=build --chown=root:root /app/dist/src ./dist/src
-COPY --from=build --chown=root:root /app/package.json ./package.json
-COPY --from=build --chown=root:root /app/rules ./rules
-COPY --from=build --chown=root:root /app/proto ./proto
-COPY --from=build --chown=root:root /app/models ./models
+COPY --chown=root:root package.json ./package.json
+COPY --chown=root:root src ./src
+COPY --chown=root:root rules ./rules
+COPY --chown=root:root proto ./proto
+COPY --chown=root:root models ./models
 # The files stay root-owned and read-only to the process; the `node` user (uid 1000) of the base
 # image runs it. Numeric, so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
@@ -51,5 +41,6 @@ EXPOSE 8080 50051
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node itself is PID 1: main.ts handles SIGTERM and SIGINT (graceful drain), and the service
-# starts no child processes, so no init process is needed to reap them.
-CMD ["node", "dist/src/main.js"]
+# starts no child processes, so no init process is needed to reap them. The experimental
+# warnings silenced are type stripping's and node:sqlite's (the embedded store).
+CMD ["node", "--disable-warning=ExperimentalWarning", "src/main.ts"]

@@ -93,7 +93,8 @@ def main(rendered: str) -> None:
         env.update(PATH=os.environ["PATH"], HOME=os.environ.get("HOME", "/tmp"))
         base = f"http://127.0.0.1:{http_port}"
         log = tempfile.TemporaryFile()
-        proc = subprocess.Popen(["node", "dist/src/main.js"], env=env, stdout=log, stderr=log)
+        cmd = ["node", "--disable-warning=ExperimentalWarning", "src/main.ts"]
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
         try:
             check_serving(proc, base, log)
             grace = pod["terminationGracePeriodSeconds"]
