@@ -11,7 +11,7 @@ is a temporary folder holding the ConfigMap's files, and the store endpoints (cl
 MODEL_PATH (a path in the image) and Secret references are left out, so the service runs on its
 embedded stores.
 
-Usage: python3 chart-smoke.py RENDERED.yaml   (from the repository root, after npm run build)
+Usage: python3 chart-smoke.py RENDERED.yaml   (from the repository root)
 """
 
 import json

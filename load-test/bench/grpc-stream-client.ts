@@ -5,7 +5,7 @@
  * `--seconds`, matches every answer to its request by transaction_id, and prints one JSON line:
  * {requests, throughput, p50Ms, p99Ms, p999Ms, errors, degraded}.
  *
- *   node dist/load-test/bench/grpc-stream-client.js --target 127.0.0.1:50051 --seconds 10
+ *   node load-test/bench/grpc-stream-client.ts --target 127.0.0.1:50051 --seconds 10
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
