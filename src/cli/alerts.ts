@@ -4,12 +4,12 @@
  * NDJSON with --json. A small, complete example of an alert consumer to copy:
  *
  *   - join a consumer group, so that several copies share the partitions and a restart resumes
- *     from the group's committed offsets (kafkajs commits after each message is handled);
+ *     from the group's committed offsets (each message is committed once it is handled);
  *   - deduplicate on flag_id: deliveries are at least once (DESIGN.md §4.7);
  *   - leave the group cleanly on SIGINT/SIGTERM, so that the partitions move at once.
  */
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { RecentIds, formatFlag, parseFlag } from './alert-output.ts';
 
 const USAGE = `usage: npm run alerts -- [options]
@@ -55,12 +55,13 @@ async function main(): Promise<void> {
     return;
   }
   const log = (msg: string) => process.stderr.write(`[alerts] ${msg}\n`);
-  const kafka = new Kafka({
+  const consumer = new Consumer({
     clientId: 'risk-alerts',
-    brokers: opts.brokers.split(',').map((b) => b.trim()),
-    logLevel: logLevel.ERROR,
+    groupId: opts.group,
+    bootstrapBrokers: opts.brokers.split(',').map((b) => b.trim()),
+    deserializers: stringDeserializers,
+    autocreateTopics: false,
   });
-  const consumer = kafka.consumer({ groupId: opts.group, allowAutoTopicCreation: false });
   const seen = new RecentIds(opts.window);
   let printed = 0;
   let repeats = 0;
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     log(`${signal}: leaving group ${opts.group} (${printed} flags, ${repeats} repeats dropped)`);
-    consumer.disconnect().then(
+    consumer.close(true).then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -83,23 +84,26 @@ async function main(): Promise<void> {
     else throw err;
   });
 
-  await consumer.connect();
-  await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts['from-beginning'] });
-  log(`following ${opts.topic} on ${opts.brokers} as group ${opts.group}`);
-  await consumer.run({
-    eachMessage: ({ message, partition }) => {
-      const flag = parseFlag(message.value?.toString());
-      if (typeof flag === 'string') {
-        log(`skipping offset ${message.offset} of partition ${partition}: ${flag}`);
-      } else if (!seen.firstTime(flag.flag_id)) {
-        repeats += 1;
-      } else {
-        printed += 1;
-        process.stdout.write(`${opts.json ? JSON.stringify(flag) : formatFlag(flag)}\n`);
-      }
-      return Promise.resolve();
-    },
+  const stream = await consumer.consume({
+    topics: [opts.topic],
+    mode: 'committed',
+    // A group with no committed offset yet starts here.
+    fallbackMode: opts['from-beginning'] ? 'earliest' : 'latest',
+    autocommit: false,
   });
+  log(`following ${opts.topic} on ${opts.brokers} as group ${opts.group}`);
+  for await (const message of stream) {
+    const flag = parseFlag(message.value);
+    if (typeof flag === 'string') {
+      log(`skipping offset ${message.offset} of partition ${message.partition}: ${flag}`);
+    } else if (!seen.firstTime(flag.flag_id)) {
+      repeats += 1;
+    } else {
+      printed += 1;
+      process.stdout.write(`${opts.json ? JSON.stringify(flag) : formatFlag(flag)}\n`);
+    }
+    await message.commit();
+  }
 }
 
 main().catch((err: unknown) => {
