@@ -99,7 +99,9 @@ export function createKafkaFlagPublisher(opts: KafkaFlagPublisherOptions): FlagP
           await ensureTopic();
           topicReady = true;
         }
-        await (await current()).send({
+        await (
+          await current()
+        ).send({
           messages: flags.map((f) => ({
             topic: opts.topic,
             key: f.account_id,
