@@ -108,7 +108,11 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       createRedisDecisionCache({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
       redisError,
     );
-    checks.push({ name: 'redis', check: () => velocity.ping() });
+    checks.push({
+      name: 'redis',
+      check: () => velocity.ping(),
+      critical: config.READINESS_ON_REDIS_FAILURE === 'unready',
+    });
   } else {
     velocity = createMemoryVelocityStore({ limits });
     decisions = createMemoryDecisionCache();

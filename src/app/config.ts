@@ -26,6 +26,14 @@ const schema = z
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: z.string().default('risk:'),
     REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
+    /**
+     * What a Redis outage does to readiness. `degraded` (default): /readyz stays 200 with
+     * `status: "degraded"` and redis listed as failing, because every call is still answered
+     * (degraded: no velocity features, no idempotency), and an outage of the Redis every
+     * replica shares would otherwise take them all out of rotation at once. `unready`: 503,
+     * for deployments that would rather fail over to another region than answer degraded.
+     */
+    READINESS_ON_REDIS_FAILURE: z.enum(['degraded', 'unready']).default('degraded'),
     DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
     KAFKA_BROKERS: z
       .string()

@@ -38,7 +38,7 @@ describe('scoring on real Redis', () => {
 });
 
 describe('Redis unreachable', () => {
-  test('scoring degrades instead of failing, and /readyz names redis', async () => {
+  test('scoring degrades instead of failing, and /readyz stays ready but names redis', async () => {
     // Port 1 on loopback: nothing listens there, connections are refused at once.
     const app = await buildTestApp({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_TIMEOUT_MS: '100' });
     try {
@@ -54,15 +54,40 @@ describe('Redis unreachable', () => {
       ]);
       assert.deepEqual(res.body.features, {});
       assert.equal(res.body.decision, 'decline', 'rules on the transaction alone still decide');
+      // Every call is answered: the replica stays in rotation and says why it is degraded.
+      const ready = await app.http.inject({ url: '/readyz' });
+      assert.equal(ready.statusCode, 200);
+      const body = ready.json<{
+        status: string;
+        failing: Array<{ dependency: string; critical: boolean }>;
+      }>();
+      assert.equal(body.status, 'degraded');
+      assert.deepEqual(
+        body.failing.map((f) => [f.dependency, f.critical]),
+        [['redis', false]],
+      );
+      const metrics = (await app.http.inject({ url: '/metrics' })).body;
+      assert.match(metrics, /risk_degraded_total\{reason="velocity_unavailable"\} 1/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('READINESS_ON_REDIS_FAILURE=unready: /readyz is 503 naming redis', async () => {
+    const app = await buildTestApp({
+      REDIS_URL: 'redis://127.0.0.1:1',
+      REDIS_TIMEOUT_MS: '100',
+      READINESS_ON_REDIS_FAILURE: 'unready',
+    });
+    try {
       const ready = await app.http.inject({ url: '/readyz' });
       assert.equal(ready.statusCode, 503);
-      const body = ready.json<{ failing: Array<{ dependency: string }> }>();
+      const body = ready.json<{ status: string; failing: Array<{ dependency: string }> }>();
+      assert.equal(body.status, 'unavailable');
       assert.deepEqual(
         body.failing.map((f) => f.dependency),
         ['redis'],
       );
-      const metrics = (await app.http.inject({ url: '/metrics' })).body;
-      assert.match(metrics, /risk_degraded_total\{reason="velocity_unavailable"\} 1/);
     } finally {
       await app.close();
     }
