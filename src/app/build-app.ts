@@ -28,7 +28,9 @@ import { RULES_DIR_AUTHOR, setupRules } from './rules-setup.ts';
 import { createTelemetry } from './telemetry.ts';
 import { startTracing } from './tracing.ts';
 import { openStores } from './stores.ts';
-import { openModelSource } from './model-source.ts';
+import { Gauge } from 'prom-client';
+import { modelPath, openModelSource } from './model-source.ts';
+import { createBacktestPool } from './backtest-pool.ts';
 import { SERVICE_VERSION } from './version.ts';
 
 export interface App {
@@ -200,13 +202,30 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     }),
     metrics,
   );
+  const backtests = createBacktestPool({
+    threads: config.BACKTEST_THREADS,
+    queue: config.BACKTEST_QUEUE,
+    modelPath: modelPath(config),
+    limits,
+  });
+  closers.push(() => backtests.close());
+  new Gauge({
+    name: 'risk_backtests',
+    help: 'Backtests on a worker thread (running) and waiting for one (queued)',
+    labelNames: ['state'] as const,
+    registers: [metrics.registry],
+    collect() {
+      const { running, queued } = backtests.stats();
+      this.set({ state: 'running' }, running);
+      this.set({ state: 'queued' }, queued);
+    },
+  });
   const rulesAdmin = createRulesAdmin({
     store: stores.rulesets,
     live: rules,
     recent,
-    newVelocityStore: () => createMemoryVelocityStore({ limits }),
     thresholds,
-    anomalyScore: (tx, features) => models.current()?.score(tx, features) ?? null,
+    runBacktest: (job) => backtests.run(job),
   });
   const watcher = rulesSetup.startWatching(async (next) => {
     const { active, changed } = await rulesAdmin.publish({

@@ -81,6 +81,10 @@ const schema = z
     /** The sampled share of traces that start here (the default is set from the bench). */
     OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(0.1),
     /** Scored transactions kept (with their features) for backtests; 0 keeps none. */
+    /** Backtests run at once, each on a worker thread (never on the scoring event loop). */
+    BACKTEST_THREADS: z.coerce.number().int().min(1).max(16).default(1),
+    /** Backtests waiting for a thread; beyond that a backtest is refused with a 503. */
+    BACKTEST_QUEUE: z.coerce.number().int().min(0).max(100).default(4),
     BACKTEST_RECENT_TRANSACTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
     /** Create KAFKA_FLAGS_TOPIC at start if missing (turn off where topics are provisioned). */
     KAFKA_CREATE_TOPIC: z

@@ -1,18 +1,16 @@
 import type { DecisionThresholds } from '../domain/decision.ts';
 import type { ErrorDetail } from '../domain/errors.ts';
 import { RiskError } from '../domain/errors.ts';
-import { RULESET_POLICY, buildFacts } from '../domain/facts.ts';
-import type { BacktestReport, BacktestSample } from '../domain/rules/backtest.ts';
-import { backtest } from '../domain/rules/backtest.ts';
-import { compileRuleset } from '../domain/rules/compile.ts';
+import { RULESET_POLICY } from '../domain/facts.ts';
+import type { BacktestReport } from '../domain/rules/backtest.ts';
 import { rulesetHash } from '../domain/rules/hash.ts';
 import type { RiskRule } from '../domain/rules/types.ts';
 import type { RuleError } from '../domain/rules/validate.ts';
 import { validateRuleset } from '../domain/rules/validate.ts';
 import type { Transaction } from '../domain/transaction.ts';
-import { eventTimeMs } from '../domain/transaction.ts';
+import type { BacktestJob } from './backtest-job.ts';
 import type { LiveRuleset } from './live-ruleset.ts';
-import type { RecentScored, ScoredSample } from './recent-scored.ts';
+import type { RecentScored } from './recent-scored.ts';
 import type {
   PublishResult,
   RulesetAuditEntry,
@@ -21,7 +19,6 @@ import type {
   RulesetVersion,
   RulesetVersionSummary,
 } from './ruleset-store.ts';
-import type { VelocityStore } from './velocity-store.ts';
 
 /** `conditions.all[0].fact` → `/conditions/all/0/fact` (a JSON pointer suffix). */
 function pointer(path: string): string {
@@ -69,11 +66,12 @@ export interface RulesAdminOptions {
   store: RulesetStore;
   live: LiveRuleset;
   recent: RecentScored;
-  /** A fresh, empty velocity store for replaying the transactions of a backtest request. */
-  newVelocityStore: () => VelocityStore;
   thresholds: DecisionThresholds;
-  /** Scores a transaction with the active model, when there is one. */
-  anomalyScore?: (tx: Transaction, features: ScoredSample['features']) => number | null;
+  /**
+   * Runs a backtest (replay and evaluation: seconds of CPU for a large one), off the event
+   * loop that answers scoring calls: see app/backtest-pool.ts.
+   */
+  runBacktest: (job: BacktestJob) => Promise<BacktestReport>;
 }
 
 export interface RulesAdmin {
@@ -96,15 +94,6 @@ export interface RulesAdmin {
   backtest(input: BacktestInput): Promise<BacktestResult>;
 }
 
-/** Rule names and shadow names of a ruleset, with its compiled evaluator. */
-function prepare(rules: readonly RiskRule[], version: string) {
-  return {
-    ...compileRuleset(rules, version),
-    ruleNames: rules.map((r) => r.name),
-    shadowRules: new Set(rules.filter((r) => r.event.params?.shadow === true).map((r) => r.name)),
-  };
-}
-
 /**
  * The rules administration use cases (DESIGN.md §4.6) over a store. A publish is validated in
  * full before anything is written, so an invalid one leaves the active version as it was; after
@@ -118,31 +107,6 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
     if (found === null)
       throw new RiskError('RISK_ERR_NOT_FOUND', `ruleset version ${v} does not exist`);
     return found;
-  }
-
-  async function samplesOf(input: BacktestInput): Promise<BacktestSample[]> {
-    const anomaly = opts.anomalyScore ?? (() => null);
-    if (input.transactions !== undefined) {
-      const ordered = [...input.transactions].sort((a, b) => eventTimeMs(a) - eventTimeMs(b));
-      const velocity = opts.newVelocityStore();
-      try {
-        const out: BacktestSample[] = [];
-        for (const tx of ordered) {
-          const features = await velocity.record(tx);
-          out.push({
-            transaction_id: tx.transaction_id,
-            facts: buildFacts(tx, features, anomaly(tx, features)),
-          });
-        }
-        return out;
-      } finally {
-        await velocity.close();
-      }
-    }
-    return opts.recent.latest(input.recent).map((s) => ({
-      transaction_id: s.transaction.transaction_id,
-      facts: buildFacts(s.transaction, s.features, s.anomaly_score),
-    }));
   }
 
   return {
@@ -176,17 +140,18 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
     audit: (limit) => store.audit(limit),
     async backtest(input) {
       const rules = checkRuleset(input.rules);
-      const activeVersion = live.version();
-      const active = await mustGet(activeVersion);
-      const samples = await samplesOf(input);
+      const active = await mustGet(live.version());
+      const job: BacktestJob = {
+        candidate: rules,
+        active: { rules: active.rules, version: active.version },
+        thresholds: opts.thresholds,
+        ...(input.transactions !== undefined
+          ? { transactions: input.transactions }
+          : { samples: opts.recent.latest(input.recent) }),
+      };
       return {
         source: input.transactions !== undefined ? 'request' : 'recent',
-        ...backtest(
-          prepare(rules, 'candidate'),
-          prepare(active.rules, String(active.version)),
-          samples,
-          opts.thresholds,
-        ),
+        ...(await opts.runBacktest(job)),
       };
     },
   };
