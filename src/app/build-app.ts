@@ -249,6 +249,11 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     rulesAdmin,
     adminToken: config.ADMIN_TOKEN,
     windows: stores.windows,
+    limits: {
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: config.HTTP_MAX_CONNECTIONS,
+    },
   });
   const grpc = createGrpcServer({ score, logger, checks, draining: () => draining });
 

@@ -23,6 +23,11 @@ const schema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     HTTP_PORT: port.default(8080),
     GRPC_PORT: port.default(50051),
+    /** The whole request, headers and body, must arrive within this; 408 otherwise. */
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(72_000),
+    /** Open HTTP connections at most; more are closed at once until others end. */
+    HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: z.string().default('risk:'),
     REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),

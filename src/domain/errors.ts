@@ -7,6 +7,11 @@ export const ERROR_CODES = {
   RISK_ERR_BAD_JSON: { retriable: false },
   RISK_ERR_UNSUPPORTED_MEDIA_TYPE: { retriable: false },
   RISK_ERR_PAYLOAD_TOO_LARGE: { retriable: false },
+  /** The request could not be read as HTTP (framing, e.g. Content-Length with chunking). */
+  RISK_ERR_BAD_REQUEST: { retriable: false },
+  RISK_ERR_HEADERS_TOO_LARGE: { retriable: false },
+  /** The whole request did not arrive within the server's request timeout. */
+  RISK_ERR_REQUEST_TIMEOUT: { retriable: true },
   RISK_ERR_IDEMPOTENCY_CONFLICT: { retriable: false },
   /** The resource changed since the caller read it (e.g. the active ruleset version). */
   RISK_ERR_CONFLICT: { retriable: false },

@@ -11,6 +11,10 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   // Cannot happen over gRPC (protobuf is the only media type); a caller's error all the same.
   RISK_ERR_UNSUPPORTED_MEDIA_TYPE: status.INVALID_ARGUMENT,
   RISK_ERR_PAYLOAD_TOO_LARGE: status.INVALID_ARGUMENT,
+  // HTTP framing and timeouts have no gRPC call to map onto (grpc-js handles its own).
+  RISK_ERR_BAD_REQUEST: status.INVALID_ARGUMENT,
+  RISK_ERR_HEADERS_TOO_LARGE: status.INVALID_ARGUMENT,
+  RISK_ERR_REQUEST_TIMEOUT: status.DEADLINE_EXCEEDED,
   RISK_ERR_IDEMPOTENCY_CONFLICT: status.ALREADY_EXISTS,
   RISK_ERR_CONFLICT: status.ABORTED,
   RISK_ERR_UNAUTHORIZED: status.UNAUTHENTICATED,

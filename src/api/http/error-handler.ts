@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ErrorCode, ErrorDetail } from '../../domain/errors.ts';
 import { ERROR_CODES, isRiskError } from '../../domain/errors.ts';
@@ -9,6 +11,9 @@ const STATUS: Record<ErrorCode, number> = {
   RISK_ERR_BAD_JSON: 400,
   RISK_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   RISK_ERR_PAYLOAD_TOO_LARGE: 413,
+  RISK_ERR_BAD_REQUEST: 400,
+  RISK_ERR_HEADERS_TOO_LARGE: 431,
+  RISK_ERR_REQUEST_TIMEOUT: 408,
   RISK_ERR_IDEMPOTENCY_CONFLICT: 409,
   RISK_ERR_CONFLICT: 409,
   RISK_ERR_UNAUTHORIZED: 401,
@@ -71,4 +76,29 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send(body('RISK_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`)),
   );
+}
+
+/**
+ * Errors Node's HTTP parser meets before a request reaches fastify (a request that did not
+ * arrive within the request timeout, broken framing, oversized headers), answered in the
+ * service's own error shape instead of fastify's default one, then the connection is closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, message]: [ErrorCode, string] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? ['RISK_ERR_REQUEST_TIMEOUT', 'the request did not arrive in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? ['RISK_ERR_HEADERS_TOO_LARGE', 'request headers too large']
+        : ['RISK_ERR_BAD_REQUEST', `malformed HTTP request (${err.code ?? 'parse error'})`];
+  const status = STATUS[code];
+  const json = JSON.stringify(body(code, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy();
 }

@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { MAX_BODY_BYTES } from '../../domain/transaction.ts';
 import type { Scorer } from '../../pipeline/score.ts';
 import type { Registry } from 'prom-client';
-import { installErrorHandling } from './error-handler.ts';
+import { clientErrorHandler, installErrorHandling } from './error-handler.ts';
 import type { ReadinessCheck } from '../readiness.ts';
 import { healthRoutes } from './health-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
@@ -27,11 +27,39 @@ export interface HttpServerOptions {
   adminToken: string | undefined;
   /** Serves `GET /v1/windows`. */
   windows: WindowStore;
+  limits?: HttpLimits;
 }
+
+/** Bounds on what one client can hold of the server (config: HTTP_*). */
+export interface HttpLimits {
+  /** The whole request, headers and body, must arrive within this (408 otherwise). */
+  requestTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this are refused (closed at once) until others end. */
+  maxConnections: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 72_000,
+  maxConnections: 10_000,
+};
 
 /** The REST front door, built but not listening: main.ts listens, tests use `inject()`. */
 export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
+  const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
   const app = fastify({
+    // A body trickled a byte at a time must not hold a connection for minutes: Node checks
+    // every connection's request timeout this often (its default is every 30 s).
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, limits.requestTimeoutMs / 4)),
+    },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    clientErrorHandler,
     loggerInstance: opts.logger,
     // A line per request would cost more than scoring does; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -64,5 +92,6 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(metricsRoutes, { registry: opts.registry });
   await app.register(rulesRoutes, { admin: opts.rulesAdmin, adminToken: opts.adminToken });
   await app.register(windowsRoutes, { windows: opts.windows });
+  app.server.maxConnections = limits.maxConnections;
   return app;
 }
