@@ -49,11 +49,12 @@ const schema = z
     VELOCITY_MAX_EVENTS_PER_KEY: z.coerce.number().int().min(1).default(10_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     /**
-     * Without DATABASE_URL: `pglite` keeps rules (and windows) in PostgreSQL embedded in the
-     * process, under DATA_DIR; `memory` keeps them in memory only (lost at exit).
+     * Without DATABASE_URL: `sqlite` keeps rules, windows and (with KAFKA_BROKERS) the flag
+     * outbox in the SQLite file DATA_DIR/risk.sqlite; `memory` keeps rules and windows in
+     * memory only (lost at exit).
      */
-    EMBEDDED_STORE: z.enum(['pglite', 'memory']).default('pglite'),
-    /** Embedded mode's data: the PGlite database and the local flag outbox. */
+    EMBEDDED_STORE: z.enum(['sqlite', 'memory']).default('sqlite'),
+    /** Embedded mode's data: the SQLite database and the local flag files. */
     DATA_DIR: z.string().min(1).default('.risk-data'),
     /** The safety net behind LISTEN/NOTIFY: how often each replica checks the active version. */
     RULES_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),

@@ -9,7 +9,7 @@ import { startService } from '../helpers/running-service.ts';
 import { makeTx } from '../helpers/tx.ts';
 
 function start(env: Record<string, string>) {
-  // Embedded mode keeps its data (PGlite) under DATA_DIR: a fresh directory per run.
+  // Embedded mode keeps its data (SQLite) under DATA_DIR: a fresh directory per run.
   return startService({ DATA_DIR: mkdtempSync(join(tmpdir(), 'risk-main-')), ...env });
 }
 
