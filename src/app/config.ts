@@ -83,7 +83,11 @@ const schema = z
     /** How long the flag relay waits for more flags before sending a batch. */
     FLAG_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
     FLAG_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
-    /** Server mode: how long a flag may wait for PostgreSQL before the file outbox takes it. */
+    /**
+     * With KAFKA_BROKERS: how long a flag may wait for the database outbox (PostgreSQL) before
+     * the file outbox takes it. SQLite answers synchronously, so there it is its errors (a full
+     * disk, a lock held past the busy timeout) that hand flags to the file outbox.
+     */
     FLAG_OUTBOX_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
     WINDOW_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     /** Bound on window keys held in memory while writes fail (see README, Windows). */
