@@ -128,15 +128,19 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   closers.push(() => models.close());
   metrics.watchModel(() => models.current()?.version ?? null);
 
-  const stores = await openStores(config, logger, (dependency) =>
-    metrics.dependencyError(dependency),
-  );
+  let stores;
+  try {
+    stores = await openStores(config, logger, (dependency) => metrics.dependencyError(dependency));
+  } catch (err) {
+    // A store that cannot open fails the start: release the clients opened above first.
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    throw err;
+  }
   closers.push(() => stores.close());
-  if (stores.db !== null) {
-    const db = stores.db;
+  if (stores.ping !== null) {
     checks.push({
       name: stores.mode === 'postgres' ? 'postgres' : 'embedded-db',
-      check: () => db.ping(),
+      check: stores.ping,
       critical: false,
     });
   }
@@ -194,9 +198,9 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
           flag:
             config.KAFKA_BROKERS === undefined
               ? 'ndjson-file'
-              : stores.mode === 'postgres'
-                ? 'postgres'
-                : 'file',
+              : stores.mode === 'memory'
+                ? 'file'
+                : stores.mode,
         },
       }),
     }),

@@ -62,11 +62,12 @@ const schema = z
     VELOCITY_MAX_EVENTS_PER_KEY: z.coerce.number().int().min(1).default(10_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     /**
-     * Without DATABASE_URL: `pglite` keeps rules (and windows) in PostgreSQL embedded in the
-     * process, under DATA_DIR; `memory` keeps them in memory only (lost at exit).
+     * Without DATABASE_URL: `sqlite` keeps rules, windows and (with KAFKA_BROKERS) the flag
+     * outbox in the SQLite file DATA_DIR/risk.sqlite; `memory` keeps rules and windows in
+     * memory only (lost at exit).
      */
-    EMBEDDED_STORE: z.enum(['pglite', 'memory']).default('pglite'),
-    /** Embedded mode's data: the PGlite database and the local flag outbox. */
+    EMBEDDED_STORE: z.enum(['sqlite', 'memory']).default('sqlite'),
+    /** Embedded mode's data: the SQLite database and the local flag files. */
     DATA_DIR: z.string().min(1).default('.risk-data'),
     /** The safety net behind LISTEN/NOTIFY: how often each replica checks the active version. */
     RULES_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
@@ -99,7 +100,11 @@ const schema = z
     /** How long the flag relay waits for more flags before sending a batch. */
     FLAG_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
     FLAG_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
-    /** Server mode: how long a flag may wait for PostgreSQL before the file outbox takes it. */
+    /**
+     * With KAFKA_BROKERS: how long a flag may wait for the database outbox (PostgreSQL) before
+     * the file outbox takes it. SQLite answers synchronously, so there it is its errors (a full
+     * disk, a lock held past the busy timeout) that hand flags to the file outbox.
+     */
     FLAG_OUTBOX_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
     WINDOW_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     /** Bound on window keys held in memory while writes fail (see README, Windows). */

@@ -4,7 +4,6 @@ import type { Logger as PinoLogger } from 'pino';
 import { openFileFlagOutbox } from '../adapters/file/file-flag-outbox.ts';
 import { openNdjsonFlagFile } from '../adapters/file/ndjson-flag-file.ts';
 import { createKafkaFlagPublisher } from '../adapters/kafka/kafka-flag-publisher.ts';
-import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.ts';
 import { createFallbackOutbox } from '../pipeline/fallback-outbox.ts';
 import type { FlagOutbox, OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { FlagRelay } from '../pipeline/flag-relay.ts';
@@ -33,11 +32,12 @@ export interface Emitters {
 /**
  * Flags (DESIGN.md §4.7, §5):
  * - without KAFKA_BROKERS: appended to DATA_DIR/flags.ndjson, the destination itself;
- * - with KAFKA_BROKERS and DATABASE_URL: the `risk_flag_outbox` table, with the local file
- *   outbox DATA_DIR/flag-outbox taking over while PostgreSQL fails; a relay drains each;
- * - with KAFKA_BROKERS only: the file outbox and its relay.
+ * - with KAFKA_BROKERS: the `risk_flag_outbox` table of the stores' database (PostgreSQL at
+ *   DATABASE_URL, else the embedded SQLite file), with the local file outbox
+ *   DATA_DIR/flag-outbox taking over while that database fails; a relay drains each;
+ * - with KAFKA_BROKERS and EMBEDDED_STORE=memory (no database): the file outbox and its relay.
  * Windows (§4.8): a buffer in memory written every WINDOW_FLUSH_INTERVAL_MS to the stores'
- * window store (PostgreSQL, PGlite or memory).
+ * window store (PostgreSQL, SQLite or memory).
  */
 export async function setupEmitters(
   config: Config,
@@ -68,11 +68,11 @@ export async function setupEmitters(
     });
     const file = await openFileFlagOutbox({ dir: dataPath(config, 'flag-outbox'), logger });
     const outboxes: OutboxStore[] = [file];
-    if (stores.mode === 'postgres' && stores.db !== null) {
-      const pg = createPgFlagOutbox({ db: stores.db });
-      outboxes.unshift(pg);
+    if (stores.openFlagOutbox !== null) {
+      const primary = stores.openFlagOutbox();
+      outboxes.unshift(primary);
       flags = createFallbackOutbox({
-        primary: pg,
+        primary,
         fallback: file,
         timeoutMs: config.FLAG_OUTBOX_TIMEOUT_MS,
         logger,

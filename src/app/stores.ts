@@ -2,31 +2,42 @@ import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createMemoryRulesetStore } from '../adapters/memory/memory-ruleset-store.ts';
 import { createMemoryWindowStore } from '../adapters/memory/memory-window-store.ts';
-import type { Database } from '../adapters/postgres/database.ts';
 import { migrate } from '../adapters/postgres/migrations.ts';
 import { createPgDatabase } from '../adapters/postgres/pg-database.ts';
-import { createPgliteDatabase } from '../adapters/postgres/pglite-database.ts';
+import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.ts';
 import { createPgRulesetStore } from '../adapters/postgres/pg-ruleset-store.ts';
 import { createPgWindowStore } from '../adapters/postgres/pg-window-store.ts';
+import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
+import { SqliteOpenError, openSqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
+import { createSqliteFlagOutbox } from '../adapters/sqlite/sqlite-flag-outbox.ts';
+import { migrateSqlite } from '../adapters/sqlite/sqlite-migrations.ts';
+import { createSqliteRulesetStore } from '../adapters/sqlite/sqlite-ruleset-store.ts';
+import { createSqliteWindowStore } from '../adapters/sqlite/sqlite-window-store.ts';
+import type { OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { RulesetStore } from '../pipeline/ruleset-store.ts';
 import type { WindowStore } from '../pipeline/window-store.ts';
 import type { Config } from './config.ts';
 
-export type StoreMode = 'postgres' | 'pglite' | 'memory';
+export type StoreMode = 'postgres' | 'sqlite' | 'memory';
+
+/** The embedded database's file, under DATA_DIR. */
+export const SQLITE_FILE = 'risk.sqlite';
 
 export interface Stores {
   mode: StoreMode;
-  /** The SQL database (server or embedded); null in memory mode. */
-  db: Database | null;
   rulesets: RulesetStore;
   /** Aggregate risk windows: in the database, or in memory in memory mode. */
   windows: WindowStore;
+  /** Liveness of the durable store (readiness); null in memory mode. */
+  ping: (() => Promise<void>) | null;
+  /** Creates the flag outbox kept in the durable store; null in memory mode (no such store). */
+  openFlagOutbox: (() => OutboxStore) | null;
   close(): Promise<void>;
 }
 
 /**
  * Opens the durable store that the config names: PostgreSQL at DATABASE_URL; without it, by
- * default PostgreSQL embedded in the process (PGlite) under DATA_DIR, or, with
+ * default SQLite embedded in the process (node:sqlite) at DATA_DIR/risk.sqlite, or, with
  * EMBEDDED_STORE=memory, nothing durable at all. Migrations run before anything else.
  */
 export async function openStores(
@@ -34,31 +45,14 @@ export async function openStores(
   logger: PinoLogger,
   onDependencyError: (dependency: string) => void = () => undefined,
 ): Promise<Stores> {
-  let db: Database | null = null;
-  let mode: StoreMode;
   if (config.DATABASE_URL !== undefined) {
-    mode = 'postgres';
-    db = createPgDatabase({
+    const db = createPgDatabase({
       connectionString: config.DATABASE_URL,
       onError: (err, where) => {
         onDependencyError('postgres');
         logger.warn({ err: err.message, where }, 'postgres connection error');
       },
     });
-  } else if (config.EMBEDDED_STORE === 'pglite') {
-    mode = 'pglite';
-    const dir = resolve(config.DATA_DIR, 'pglite');
-    const started = performance.now();
-    db = await createPgliteDatabase(dir);
-    logger.info(
-      { dir, ms: Math.round(performance.now() - started) },
-      'DATABASE_URL not set: rules are kept in embedded PostgreSQL (PGlite)',
-    );
-  } else {
-    mode = 'memory';
-    logger.info('EMBEDDED_STORE=memory: rule versions are kept in memory only');
-  }
-  if (db !== null) {
     try {
       const applied = await migrate(db);
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
@@ -66,17 +60,65 @@ export async function openStores(
       await db.close().catch(() => undefined);
       throw err;
     }
+    const rulesets = createPgRulesetStore(db);
+    return {
+      mode: 'postgres',
+      rulesets,
+      windows: createPgWindowStore({ db }),
+      ping: () => db.ping(),
+      openFlagOutbox: () => createPgFlagOutbox({ db }),
+      async close() {
+        await rulesets.close();
+        await db.close();
+      },
+    };
   }
-  const rulesets = db === null ? createMemoryRulesetStore() : createPgRulesetStore(db);
-  const windows = db === null ? createMemoryWindowStore() : createPgWindowStore({ db });
+  if (config.EMBEDDED_STORE === 'sqlite')
+    return openSqliteStores(dataPath(config, SQLITE_FILE), logger);
+
+  logger.info('EMBEDDED_STORE=memory: rule versions and windows are kept in memory only');
+  const rulesets = createMemoryRulesetStore();
   return {
-    mode,
-    db,
+    mode: 'memory',
     rulesets,
-    windows,
+    windows: createMemoryWindowStore(),
+    ping: null,
+    openFlagOutbox: null,
+    close: () => rulesets.close(),
+  };
+}
+
+function openSqliteStores(path: string, logger: PinoLogger): Stores {
+  const started = performance.now();
+  const db: SqliteDatabase = openSqliteDatabase({ path });
+  let applied: number[];
+  try {
+    applied = migrateSqlite(db);
+  } catch (err) {
+    db.close();
+    throw new SqliteOpenError(path, err);
+  }
+  logger.info(
+    { path, ms: Math.round((performance.now() - started) * 10) / 10, applied },
+    'DATABASE_URL not set: rules, windows and the flag outbox are kept in embedded SQLite',
+  );
+  const rulesets = createSqliteRulesetStore(db);
+  return {
+    mode: 'sqlite',
+    rulesets,
+    windows: createSqliteWindowStore({ db }),
+    ping: () => {
+      try {
+        db.ping();
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    openFlagOutbox: () => createSqliteFlagOutbox({ db }),
     async close() {
       await rulesets.close();
-      await db?.close();
+      db.close();
     },
   };
 }

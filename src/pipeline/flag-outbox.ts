@@ -31,9 +31,9 @@ export interface OutboxStats {
   oldestAppendedAtMs: number | null;
 }
 
-/** A durable outbox that a relay drains (a PostgreSQL table, or append-only local files). */
+/** A durable outbox that a relay drains (a PostgreSQL or SQLite table, or local files). */
 export interface OutboxStore extends FlagOutbox {
-  /** `postgres` or `file`, for logs and metric labels. */
+  /** `postgres`, `sqlite` or `file`, for logs and metric labels. */
   readonly name: string;
   /** The oldest flags due for an attempt, at most `max`; null when there is none. */
   claim(max: number): Promise<ClaimedBatch | null>;

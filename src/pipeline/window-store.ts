@@ -9,7 +9,7 @@ export interface WindowQuery {
   limit: number;
 }
 
-/** The durable home of the aggregate windows (PostgreSQL server or embedded, or memory). */
+/** The durable home of the aggregate windows (PostgreSQL, embedded SQLite, or memory). */
 export interface WindowStore {
   /**
    * Adds partial aggregates to the stored ones, atomically, once per `flushId`: a flush id

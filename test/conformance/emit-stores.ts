@@ -1,7 +1,7 @@
 /**
- * Conformance suites for the outbox stores and the window stores: the file outbox and the
- * memory window store run them as unit tests, the PostgreSQL ones against the real server and
- * against PGlite (integration).
+ * Conformance suites for the outbox stores and the window stores: the file outbox, the memory
+ * window store and the SQLite ones run them as unit tests, the PostgreSQL ones against the real
+ * server (integration).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

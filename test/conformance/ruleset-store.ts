@@ -1,6 +1,6 @@
 /**
- * One conformance suite for every RulesetStore: the memory store runs it as a unit test, the
- * PostgreSQL store against embedded PGlite (unit) and against the real server (integration).
+ * One conformance suite for every RulesetStore: the memory and the embedded SQLite stores run it
+ * as unit tests, the PostgreSQL store against the real server (integration).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -6,8 +6,8 @@ import { loadConfig } from '../../src/app/config.ts';
 
 /**
  * Builds the app as main.ts would, from an environment, without listening. Rule versions are
- * kept in memory unless the test says otherwise (embedded PGlite takes seconds to start; its
- * own tests use it).
+ * kept in memory unless the test says otherwise (EMBEDDED_STORE=sqlite, the default, writes a
+ * file under DATA_DIR: the tests of embedded mode ask for it).
  */
 export async function buildTestApp(env: Record<string, string> = {}): Promise<App> {
   return buildApp(

@@ -1,4 +1,4 @@
-// Embedded mode (no DATABASE_URL): rule versions in PGlite under DATA_DIR survive a restart, and
+// Embedded mode (no DATABASE_URL): rule versions in SQLite under DATA_DIR survive a restart, and
 // editing a file under the rules directory publishes it (an invalid edit is reported and
 // ignored).
 import { test } from 'node:test';
@@ -23,14 +23,14 @@ async function activeVersion(app: App): Promise<number> {
 }
 
 test(
-  'embedded PGlite: file edits publish, invalid edits are ignored, versions survive a restart',
+  'embedded SQLite: file edits publish, invalid edits are ignored, versions survive a restart',
   { timeout: 90_000 },
   async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'risk-embedded-'));
     const rulesDir = mkdtempSync(join(tmpdir(), 'risk-rules-'));
     cpSync('rules', rulesDir, { recursive: true });
     const env = {
-      EMBEDDED_STORE: 'pglite',
+      EMBEDDED_STORE: 'sqlite',
       DATA_DIR: dataDir,
       RULES_DIR: rulesDir,
       ADMIN_TOKEN: TOKEN,

@@ -1,12 +1,11 @@
-// The PostgreSQL outbox and window store against the real server and against PGlite (the
-// embedded default): the same SQL must behave the same on both.
+// The PostgreSQL outbox and window store against the real server (the embedded SQLite ones run
+// the same suites in test/unit/adapters/emit-stores-sqlite.test.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Database } from '../../src/adapters/postgres/database.ts';
 import { migrate } from '../../src/adapters/postgres/migrations.ts';
 import { createPgDatabase } from '../../src/adapters/postgres/pg-database.ts';
 import { createPgFlagOutbox } from '../../src/adapters/postgres/pg-flag-outbox.ts';
-import { createPgliteDatabase } from '../../src/adapters/postgres/pglite-database.ts';
 import { createPgWindowStore } from '../../src/adapters/postgres/pg-window-store.ts';
 import { outboxConformance, windowStoreConformance } from '../conformance/emit-stores.ts';
 import { makeFlag } from '../helpers/fakes.ts';
@@ -15,16 +14,13 @@ import { createThrowawayDb } from '../helpers/pg.ts';
 
 let server: ThrowawayDb;
 let pg: Database;
-let lite: Database;
 before(async () => {
   server = await createThrowawayDb('emit_sql');
   pg = createPgDatabase({ connectionString: server.url });
-  lite = await createPgliteDatabase('memory://');
-  await Promise.all([migrate(pg), migrate(lite)]);
+  await migrate(pg);
 });
 after(async () => {
   await pg.close();
-  await lite.close();
   await server.drop();
 });
 
@@ -34,9 +30,7 @@ async function emptied(db: Database) {
 }
 
 outboxConformance('postgres', async () => createPgFlagOutbox({ db: await emptied(pg) }));
-outboxConformance('pglite', async () => createPgFlagOutbox({ db: await emptied(lite) }));
 windowStoreConformance('postgres', async () => createPgWindowStore({ db: await emptied(pg) }));
-windowStoreConformance('pglite', async () => createPgWindowStore({ db: await emptied(lite) }));
 
 describe('PostgreSQL outbox between replicas', () => {
   test('two relays claiming at once get disjoint batches; a flag appended twice is one row', async () => {

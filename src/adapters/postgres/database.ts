@@ -1,12 +1,10 @@
 /**
- * The little of a SQL database the adapters need, implemented twice: by a PostgreSQL server
- * through `pg` (server mode, DATABASE_URL) and by PGlite, PostgreSQL compiled to WebAssembly
- * running in-process (embedded mode). Both run the same migrations and the same statements, so
- * the embedded default behaves as the server does; the conformance suites run against both.
+ * The little of a PostgreSQL server the adapters need, implemented through `pg` (server mode,
+ * DATABASE_URL; pg-database.ts) and by test doubles. The embedded default is SQLite, with its
+ * own adapters (../sqlite/).
  *
- * Result values: write statements so both drivers return the same JavaScript types: cast
- * `bigint`/`numeric` results to `::int`, `::float8` or `::text` explicitly (pg returns int8 and
- * numeric as strings, PGlite returns int8 as a number).
+ * Result values: pg returns int8 and numeric as strings, so statements cast `bigint`/`numeric`
+ * results to `::int`, `::float8` or `::text` explicitly to say which JavaScript type they mean.
  */
 export interface Queryable {
   query<T extends object>(text: string, params?: readonly unknown[]): Promise<T[]>;
@@ -15,8 +13,8 @@ export interface Queryable {
 }
 
 export interface Database extends Queryable {
-  /** 'postgres' for a server, 'pglite' for the embedded engine. */
-  readonly kind: 'postgres' | 'pglite';
+  /** The engine: a PostgreSQL server (the embedded SQLite store is not a `Database`). */
+  readonly kind: 'postgres';
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**

@@ -21,7 +21,7 @@ type VersionRow = RulesetVersion;
 const VERSION_COLUMNS = `v.version, v.rule_count, v.content_hash, v.author, v.comment, v.source,
   to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
 
-/** Ruleset versions in PostgreSQL (a server, or PGlite in embedded mode). Run `migrate` first. */
+/** Ruleset versions in a PostgreSQL server. Run `migrate` first. */
 export function createPgRulesetStore(db: Database): RulesetStore {
   async function get(q: Queryable, version: number): Promise<RulesetVersion | null> {
     const rows = await q.query<VersionRow>(

@@ -73,7 +73,7 @@ export interface PgWindowStoreOptions {
   db: Database;
 }
 
-/** Aggregate windows in PostgreSQL (server or embedded PGlite: the same SQL). */
+/** Aggregate windows in a PostgreSQL server. */
 export function createPgWindowStore({ db }: PgWindowStoreOptions): WindowStore {
   let lastPrune = 0;
   return {

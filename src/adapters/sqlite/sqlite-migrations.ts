@@ -1,0 +1,136 @@
+import type { SqliteDatabase } from './sqlite-database.ts';
+
+export interface SqliteMigration {
+  /** Applied in increasing order; never renumber or edit one that has shipped. */
+  id: number;
+  name: string;
+  sql: string;
+}
+
+/** SQLite's own clock as the ISO 8601 text the ports return (millisecond precision, UTC). */
+const NOW_ISO = `(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+/**
+ * The embedded schema, in SQLite's dialect. It mirrors the PostgreSQL one
+ * (../postgres/migrations.ts) table for table, but the two are separate lists with their own
+ * numbering: they evolve at their own pace and neither is ever run on the other engine.
+ * Tables are STRICT, so a value of the wrong type is an error rather than silently stored.
+ */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    id: 1,
+    name: 'rulesets',
+    sql: `
+      CREATE TABLE ruleset_versions (
+        version      INTEGER PRIMARY KEY,
+        rules        TEXT NOT NULL,  -- the JSON text exactly as published
+        rule_count   INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        author       TEXT NOT NULL,
+        comment      TEXT NOT NULL DEFAULT '',
+        source       TEXT NOT NULL,
+        created_at   TEXT NOT NULL DEFAULT ${NOW_ISO}
+      ) STRICT;
+      -- Versions never change: the engine refuses, whatever the code above it does.
+      CREATE TRIGGER ruleset_versions_no_update BEFORE UPDATE ON ruleset_versions
+        BEGIN SELECT RAISE(ABORT, 'ruleset versions are immutable'); END;
+      CREATE TRIGGER ruleset_versions_no_delete BEFORE DELETE ON ruleset_versions
+        BEGIN SELECT RAISE(ABORT, 'ruleset versions are immutable'); END;
+      CREATE TABLE ruleset_active (
+        singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+        version    INTEGER NOT NULL REFERENCES ruleset_versions (version),
+        changed_at TEXT NOT NULL DEFAULT ${NOW_ISO}
+      ) STRICT;
+      CREATE TABLE ruleset_audit (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        action       TEXT NOT NULL CHECK (action IN ('seed', 'publish', 'rollback')),
+        version      INTEGER NOT NULL REFERENCES ruleset_versions (version),
+        from_version INTEGER REFERENCES ruleset_versions (version),
+        actor        TEXT NOT NULL,
+        comment      TEXT NOT NULL DEFAULT '',
+        at           TEXT NOT NULL DEFAULT ${NOW_ISO}
+      ) STRICT;
+      CREATE INDEX ruleset_audit_by_version ON ruleset_audit (version, id);
+    `,
+  },
+  {
+    id: 2,
+    name: 'risk_windows',
+    sql: `
+      -- DESIGN.md §4.8. total_amount is a decimal in text with six places, added up exactly by
+      -- the adapter (sqlite-window-store.ts explains why not INTEGER or REAL).
+      CREATE TABLE risk_windows (
+        window_start_ms        INTEGER NOT NULL,
+        dimension              TEXT NOT NULL
+          CHECK (dimension IN ('all', 'merchant_category', 'location', 'channel')),
+        dimension_value        TEXT NOT NULL,
+        window_end_ms          INTEGER NOT NULL,
+        total_amount           TEXT NOT NULL CHECK (total_amount GLOB '*[0-9].[0-9][0-9][0-9][0-9][0-9][0-9]'),
+        transaction_count      INTEGER NOT NULL,
+        high_risk_transactions INTEGER NOT NULL,
+        flagged_transactions   INTEGER NOT NULL,
+        risk_score_sum         INTEGER NOT NULL,
+        max_risk_score         INTEGER NOT NULL,
+        avg_risk_score         REAL GENERATED ALWAYS AS
+          (round(CAST(risk_score_sum AS REAL) / transaction_count, 2)) VIRTUAL,
+        risk_flag              INTEGER GENERATED ALWAYS AS (high_risk_transactions > 0) VIRTUAL,
+        updated_at             TEXT NOT NULL DEFAULT ${NOW_ISO},
+        PRIMARY KEY (window_start_ms, dimension, dimension_value)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX risk_windows_by_dimension ON risk_windows (dimension, window_start_ms);
+      -- One row per applied flush, written in the same transaction as its upserts.
+      CREATE TABLE risk_window_flushes (
+        flush_id      TEXT PRIMARY KEY,
+        flushed_at_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX risk_window_flushes_by_age ON risk_window_flushes (flushed_at_ms);
+    `,
+  },
+  {
+    id: 3,
+    name: 'risk_flag_outbox',
+    sql: `
+      -- DESIGN.md §4.7: each flag stays here until the broker acknowledged it. seq keeps the
+      -- append order (claims hand out the oldest first); next_attempt_at_ms moves forward as a
+      -- lease while a relay holds a batch, and as the retry delay after a failure.
+      CREATE TABLE risk_flag_outbox (
+        seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+        flag_id            TEXT NOT NULL UNIQUE,
+        payload            TEXT NOT NULL,
+        created_at_ms      INTEGER NOT NULL,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at_ms INTEGER NOT NULL,
+        last_error         TEXT
+      ) STRICT;
+      CREATE INDEX risk_flag_outbox_due ON risk_flag_outbox (next_attempt_at_ms, seq);
+    `,
+  },
+];
+
+/**
+ * Brings the schema up to date; returns the ids applied by this call. Each step commits in
+ * its own write transaction with its record, re-checked under the write lock, so two processes
+ * opening the same file at once apply each step exactly once and a failed step leaves nothing.
+ */
+export function migrateSqlite(
+  db: SqliteDatabase,
+  migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
+): number[] {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+      id         INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at TEXT NOT NULL DEFAULT ${NOW_ISO}
+    ) STRICT`);
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+    db.transaction(() => {
+      if (db.get('SELECT 1 AS done FROM schema_migrations WHERE id = ?', m.id) !== undefined)
+        return;
+      db.exec(m.sql);
+      db.run('INSERT INTO schema_migrations (id, name) VALUES (?, ?)', m.id, m.name);
+      applied.push(m.id);
+    });
+  }
+  return applied;
+}
