@@ -22,6 +22,8 @@ export interface ServiceMetrics {
   watchModel(version: () => string | null): void;
   /** The ruleset version now evaluating (after every swap). */
   observeRuleset(version: string, rules: number): void;
+  /** An edit of the rules directory (embedded mode) left it invalid and was ignored. */
+  rulesDirRejected(): void;
 }
 
 /**
@@ -77,6 +79,11 @@ export function createMetrics(): ServiceMetrics {
     help: 'Ruleset versions swapped in (published, rolled back, or loaded at start)',
     registers: [registry],
   });
+  const rulesDirRejected = new Counter({
+    name: 'risk_rules_dir_rejected_total',
+    help: 'Edits of the rules directory ignored because they left it invalid (embedded mode)',
+    registers: [registry],
+  });
   const stageSeconds = new Histogram({
     name: 'risk_stage_duration_seconds',
     help: 'Time spent in each stage of scoring: features (idempotency lookup and velocity, one round trip), model, rules, flag (outbox), decision_store',
@@ -112,6 +119,9 @@ export function createMetrics(): ServiceMetrics {
     },
     watchModel(version) {
       modelVersion = version;
+    },
+    rulesDirRejected() {
+      rulesDirRejected.inc();
     },
     observeRuleset(version, rules) {
       rulesetInfo.reset();

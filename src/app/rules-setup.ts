@@ -76,7 +76,13 @@ export async function setupRules(
     dir,
     startWatching(publish) {
       if (!embedded) return undefined;
-      return watchRulesDir(dir, logger, ({ rules }) => publish(rules));
+      return watchRulesDir(
+        dir,
+        logger,
+        ({ rules }) => publish(rules),
+        undefined,
+        () => metrics.rulesDirRejected(),
+      );
     },
   };
 }

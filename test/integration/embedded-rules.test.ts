@@ -42,9 +42,16 @@ test(
       const amountFile = join(rulesDir, 'amount.json');
       const original = readFileSync(amountFile, 'utf8');
 
-      // An invalid edit: reported in the log and ignored.
+      // An invalid edit: reported (log and metric) and ignored.
       writeFileSync(amountFile, original.replace('"fact": "amount"', '"fact": "amont"'));
-      await new Promise((r) => setTimeout(r, 1_000));
+      await waitFor(
+        async () =>
+          /risk_rules_dir_rejected_total 1\b/.test(
+            (await app.http.inject({ url: '/metrics' })).body,
+          ),
+        20_000,
+        'the invalid edit reported',
+      );
       assert.equal(await activeVersion(app), 1, 'an invalid edit must not publish');
 
       // A valid edit: a new rule file, published as version 2.

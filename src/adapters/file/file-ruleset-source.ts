@@ -73,6 +73,8 @@ export function watchRulesDir(
   logger: Logger,
   onRules: (loaded: { rules: RiskRule[]; version: string }) => Promise<void>,
   debounceMs = 250,
+  /** Called after each change that left the directory invalid (and was ignored). */
+  onInvalid: () => void = () => undefined,
 ): RulesDirWatcher {
   const log = logger.child({ component: 'rules-dir', dir });
   let timer: NodeJS.Timeout | undefined;
@@ -89,6 +91,7 @@ export function watchRulesDir(
           { problems: details, err: err instanceof Error ? err.message : String(err) },
           'rules directory changed but is invalid: ignored, the active ruleset is unchanged',
         );
+        onInvalid();
         return;
       }
       try {
