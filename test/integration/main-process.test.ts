@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { waitFor } from '../helpers/fakes.ts';
 import { startService } from '../helpers/running-service.ts';
 import { makeTx } from '../helpers/tx.ts';
 
@@ -14,7 +15,8 @@ function start(env: Record<string, string>) {
 }
 
 test('main serves on embedded defaults and shuts down cleanly on SIGTERM with a request in flight', async () => {
-  const { child, url: base, output, exited } = await start({});
+  const svc = await start({});
+  const { child, url: base, output, exited } = svc;
   const res = await fetch(`${base}/v1/score`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -23,23 +25,32 @@ test('main serves on embedded defaults and shuts down cleanly on SIGTERM with a 
   assert.equal(res.status, 200);
   assert.equal(((await res.json()) as { decision: string }).decision, 'approve');
 
-  // A request whose body is still arriving when the signal comes: it must be answered.
+  // A request whose body is still arriving when the signal comes: it must be answered. The
+  // headers ask for 100-continue, so the server's interim answer proves it has the request in
+  // hand (the request is in flight) before the signal is sent; the log line proves the signal
+  // was handled before the rest of the body is sent.
   const { hostname, port } = new URL(base);
   const socket = connect(Number(port), hostname);
+  let reply = '';
+  socket.on('data', (d: Buffer) => (reply += d.toString()));
+  const socketEnded = once(socket, 'end');
   await once(socket, 'connect');
   const body = JSON.stringify(makeTx());
   socket.write(
     `POST /v1/score HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body.slice(0, 10)}`,
+      `content-length: ${Buffer.byteLength(body)}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n` +
+      body.slice(0, 10),
   );
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => reply.startsWith('HTTP/1.1 100 Continue'), 60_000, 'the request is read');
   child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 100));
-  let reply = '';
-  socket.on('data', (d: Buffer) => (reply += d.toString()));
+  await svc.waitForOutput(/shutting down: finishing in-flight requests/, 60_000);
   socket.write(body.slice(10));
-  await once(socket, 'end');
-  assert.match(reply, /^HTTP\/1\.1 200/, 'the in-flight request is finished, not dropped');
+  await socketEnded;
+  assert.match(
+    reply,
+    /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /,
+    'the in-flight request is finished, not dropped',
+  );
   assert.equal(await exited, 0, output());
   assert.match(output(), /shut down cleanly/);
 });
