@@ -1,6 +1,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after } from 'node:test';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
@@ -129,4 +130,58 @@ export async function postScoreTo(
     body: JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
+}
+
+export interface HeldRequest {
+  /** Resolves once the server has read the request's headers (its 100 Continue came back). */
+  read: Promise<void>;
+  /** Sends the rest of the body; resolves with the answer, or rejects if none came. */
+  finish(): Promise<{ status: number; body: unknown }>;
+  /** Resolves with whatever came back once the server closed the connection. */
+  closed: Promise<string>;
+}
+
+/**
+ * POST /v1/score held in flight on a socket of its own: the headers (with
+ * `expect: 100-continue`) and the start of the body are sent at once, the rest by `finish()`.
+ * The server's 100 Continue is the event that proves it holds the request: a test can send a
+ * signal then, knowing a request is in flight, instead of guessing with a sleep.
+ */
+export function holdRequest(url: string, body: unknown): HeldRequest {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  const json = JSON.stringify(body);
+  let reply = '';
+  const closed = new Promise<string>((resolve) => {
+    socket.on('close', () => resolve(reply));
+  });
+  socket.on('error', () => undefined); // seen as a closed socket without an answer
+  const read = new Promise<void>((resolve, reject) => {
+    socket.on('data', (d: Buffer) => {
+      reply += d.toString();
+      if (reply.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) resolve();
+    });
+    void closed.then(() => reject(new Error(`closed before 100 Continue: ${reply}`)));
+  });
+  socket.on('connect', () => {
+    socket.write(
+      `POST /v1/score HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(json)}\r\nexpect: 100-continue\r\n` +
+        `connection: close\r\n\r\n${json.slice(0, 10)}`,
+    );
+  });
+  return {
+    read,
+    closed,
+    async finish() {
+      socket.write(json.slice(10));
+      const all = await closed;
+      const m =
+        /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 (\d{3}) [^\r]*\r\n[\s\S]*?\r\n\r\n([\s\S]*)$/.exec(
+          all,
+        );
+      if (!m) throw new Error(`no answer to the held request: ${JSON.stringify(all)}`);
+      return { status: Number(m[1]), body: JSON.parse(m[2] ?? '') as unknown };
+    },
+  };
 }
