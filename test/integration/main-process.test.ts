@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
-import { waitFor } from '../helpers/fakes.ts';
-import { startService } from '../helpers/running-service.ts';
+import { holdRequest, startService } from '../helpers/running-service.ts';
 import { makeTx } from '../helpers/tx.ts';
 
 function start(env: Record<string, string>) {
@@ -29,28 +26,13 @@ test('main serves on embedded defaults and shuts down cleanly on SIGTERM with a 
   // headers ask for 100-continue, so the server's interim answer proves it has the request in
   // hand (the request is in flight) before the signal is sent; the log line proves the signal
   // was handled before the rest of the body is sent.
-  const { hostname, port } = new URL(base);
-  const socket = connect(Number(port), hostname);
-  let reply = '';
-  socket.on('data', (d: Buffer) => (reply += d.toString()));
-  const socketEnded = once(socket, 'end');
-  await once(socket, 'connect');
-  const body = JSON.stringify(makeTx());
-  socket.write(
-    `POST /v1/score HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n` +
-      body.slice(0, 10),
-  );
-  await waitFor(() => reply.startsWith('HTTP/1.1 100 Continue'), 60_000, 'the request is read');
+  const held = holdRequest(base, makeTx());
+  await held.read;
   child.kill('SIGTERM');
   await svc.waitForOutput(/shutting down: finishing in-flight requests/, 60_000);
-  socket.write(body.slice(10));
-  await socketEnded;
-  assert.match(
-    reply,
-    /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /,
-    'the in-flight request is finished, not dropped',
-  );
+  const answer = await held.finish();
+  assert.equal(answer.status, 200, 'the in-flight request is finished, not dropped');
+  assert.equal((answer.body as { decision: string }).decision, 'approve');
   assert.equal(await exited, 0, output());
   assert.match(output(), /shut down cleanly/);
 });
