@@ -41,12 +41,3 @@ export function writeModelVersion(
   writeFileSync(`${path}.tmp`, JSON.stringify(a));
   renameSync(`${path}.tmp`, path);
 }
-
-/** Polls `cond` every 20 ms until it holds or `ms` pass. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

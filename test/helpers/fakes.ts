@@ -107,6 +107,11 @@ export class FakePublisher implements FlagPublisher {
   }
 }
 
+/**
+ * Polls `cond` (every 10 ms) until it holds; throws naming `what` once `timeoutMs` pass. The one
+ * way tests wait: for a condition, with a deadline generous enough for a loaded machine (the
+ * wait ends as soon as the condition holds, so a generous deadline costs nothing).
+ */
 export async function waitFor(
   cond: () => boolean | Promise<boolean>,
   timeoutMs: number,

@@ -56,6 +56,11 @@ export interface FlagCollector {
   received: ReceivedFlag[];
   /** Distinct flag ids received. */
   ids(): Set<string>;
+  /**
+   * True once every message now on the topic has been received (each partition read up to its
+   * end offset): with nothing more being published, what was received is all there is.
+   */
+  caughtUp(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -69,10 +74,12 @@ export async function collectFlags(topic: string): Promise<FlagCollector> {
     retry: { retries: 100, initialRetryTime: 300, maxRetryTime: 3_000 },
   });
   const received: ReceivedFlag[] = [];
+  const nextOffset = new Map<number, number>();
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
-    eachMessage: ({ message }) => {
+    eachMessage: ({ partition, message }) => {
+      nextOffset.set(partition, Number(message.offset) + 1);
       received.push({
         flag: JSON.parse(message.value?.toString() ?? 'null') as RiskFlag,
         key: message.key?.toString(),
@@ -84,6 +91,16 @@ export async function collectFlags(topic: string): Promise<FlagCollector> {
   return {
     received,
     ids: () => new Set(received.map((r) => r.flag.flag_id)),
+    async caughtUp() {
+      const admin = client(`offsets-${topic}`).admin();
+      await admin.connect();
+      try {
+        const ends = await admin.fetchTopicOffsets(topic);
+        return ends.every((p) => (nextOffset.get(p.partition) ?? 0) >= Number(p.high));
+      } finally {
+        await admin.disconnect();
+      }
+    },
     stop: () => consumer.disconnect(),
   };
 }

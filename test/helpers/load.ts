@@ -8,16 +8,26 @@ export interface LoadResult {
   failed: Array<{ tx: Transaction; error: string }>;
 }
 
-/**
- * Scores `next(i)` with `concurrency` callers until `stop()` returns true (checked before each
- * call) or `next` returns null. `send` does one call and returns the status and body.
- */
-export async function runLoad(opts: {
+export interface LoadOptions {
   concurrency: number;
   next: (i: number) => Transaction | null;
   stop: () => boolean;
   send: (tx: Transaction) => Promise<{ status: number; body: unknown }>;
-}): Promise<LoadResult> {
+}
+
+/**
+ * Scores `next(i)` with `concurrency` callers until `stop()` returns true (checked before each
+ * call) or `next` returns null. `send` does one call and returns the status and body.
+ */
+export function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  return startLoad(opts).done;
+}
+
+/**
+ * As runLoad, with the results visible while the load runs (`live`, filled as answers come),
+ * so that a test can wait for what it needs (so many answers, a flagged one) before it acts.
+ */
+export function startLoad(opts: LoadOptions): { live: LoadResult; done: Promise<LoadResult> } {
   const result: LoadResult = { ok: [], failed: [] };
   let i = 0;
   async function worker(): Promise<void> {
@@ -35,8 +45,10 @@ export async function runLoad(opts: {
       }
     }
   }
-  await Promise.all(Array.from({ length: opts.concurrency }, () => worker()));
-  return result;
+  const done = Promise.all(Array.from({ length: opts.concurrency }, () => worker())).then(
+    () => result,
+  );
+  return { live: result, done };
 }
 
 /** The p-th percentile (0–100) of the values, nearest rank. */

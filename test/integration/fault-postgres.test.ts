@@ -19,7 +19,7 @@ import {
   serverModeEnv,
   uniqueTopic,
 } from '../helpers/kafka.ts';
-import { percentile, runLoad } from '../helpers/load.ts';
+import { percentile, startLoad } from '../helpers/load.ts';
 import { createThrowawayDb } from '../helpers/pg.ts';
 import { serviceCtl } from '../helpers/services.ts';
 import { expectedWindows, storedWindows, trafficTx } from '../helpers/windows.ts';
@@ -42,13 +42,26 @@ test(
     let collector;
     let pgStopped = false;
     try {
-      const load = runLoad({
+      let phase: 'up' | 'down' | 'back' = 'up';
+      const phaseOf = new Map<string, string>();
+      const load = startLoad({
         concurrency: 8,
-        next: (i) => trafficTx('fp', i, base),
+        next: (i) => {
+          const tx = trafficTx('fp', i, base);
+          phaseOf.set(tx.transaction_id, phase);
+          return tx;
+        },
         stop: () => stopLoad,
         send: (tx) => postScore(app, tx),
       });
-      await new Promise((r) => setTimeout(r, 1500));
+      // Each phase lasts until enough has happened in it, however slow the machine.
+      const answeredIn = (p: string) => () => {
+        const inPhase = load.live.ok.filter((o) => phaseOf.get(o.tx.transaction_id) === p);
+        return inPhase.length >= 20 && inPhase.some((o) => o.response.risk_flag);
+      };
+      const metric = async (re: RegExp) =>
+        re.test((await app.http.inject({ method: 'GET', url: '/metrics' })).body);
+      await waitFor(answeredIn('up'), 60_000, 'scored with PostgreSQL up');
       const scoredBefore = (
         await db.query<{ n: number }>(
           "SELECT coalesce(sum(transaction_count), 0)::int AS n FROM risk_windows WHERE dimension = 'all'",
@@ -56,12 +69,23 @@ test(
       )[0]?.n;
       pgStopped = true;
       const stopMs = serviceCtl('stop', 'postgres');
-      await new Promise((r) => setTimeout(r, 3000));
+      phase = 'down';
+      // Down until scoring went on without it: answers (flagged ones among them), a window
+      // write that failed, and a flag handed to the file outbox.
+      await waitFor(
+        async () =>
+          answeredIn('down')() &&
+          (await metric(/risk_window_flush_failures_total [1-9]/)) &&
+          (await metric(/risk_flags_fallback_total [1-9]/)),
+        60_000,
+        'scored, window write failed and flags spilled while PostgreSQL is down',
+      );
       const startMs = serviceCtl('start', 'postgres');
       pgStopped = false;
-      await new Promise((r) => setTimeout(r, 1500));
+      phase = 'back';
+      await waitFor(answeredIn('back'), 60_000, 'scored after PostgreSQL came back');
       stopLoad = true;
-      const { ok, failed } = await load;
+      const { ok, failed } = await load.done;
       assert.deepEqual(failed, [], 'every call answered');
       const ms = ok.map((o) => o.ms);
       t.diagnostic(
@@ -93,7 +117,7 @@ test(
       if (c.ids().size < expected.size) {
         // Restart it once to relay what is left (the outboxes are durable).
         const again = await buildApp(loadConfig(serverModeEnv(db.url, topic, dataDir)));
-        await waitFor(() => c.ids().size >= expected.size, 30_000, 'every flag consumed');
+        await waitFor(() => c.ids().size >= expected.size, 120_000, 'every flag consumed');
         await again.close();
       }
       assert.deepEqual([...c.ids()].sort(), [...expected].sort());

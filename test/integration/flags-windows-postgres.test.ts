@@ -63,7 +63,7 @@ describe('server mode on PostgreSQL and Kafka', () => {
 
   test(
     'every flag reaches Kafka, valid, keyed by account_id; windows equal the recomputation',
-    { timeout: 60_000 },
+    { timeout: 180_000 },
     async () => {
       const topic = uniqueTopic('flags-e2e');
       const app = await serverApp(db, { KAFKA_BROKERS, KAFKA_FLAGS_TOPIC: topic });
@@ -79,7 +79,7 @@ describe('server mode on PostgreSQL and Kafka', () => {
         // The service created the topic on its first publish.
         collector = await collectFlags(topic);
         const c = collector;
-        await waitFor(() => c.ids().size >= flagged.length, 30_000, 'all flags consumed');
+        await waitFor(() => c.ids().size >= flagged.length, 120_000, 'all flags consumed');
         const validate = flagSchemaValidator();
         for (const r of c.received) {
           assert.equal(validate(r.flag), null);
@@ -92,7 +92,7 @@ describe('server mode on PostgreSQL and Kafka', () => {
         );
         await waitFor(
           async () => (await db.query('SELECT 1 FROM risk_flag_outbox')).length === 0,
-          5_000,
+          60_000,
           'outbox emptied',
         );
         await app.close();

@@ -11,6 +11,7 @@ import type { App } from '../../src/app/build-app.ts';
 import { postScore } from '../helpers/app.ts';
 import type { GrpcTestServer } from '../helpers/grpc.ts';
 import { startGrpcApp } from '../helpers/grpc.ts';
+import { waitFor } from '../helpers/fakes.ts';
 import { KAFKA_BROKERS, deleteTopic, uniqueTopic } from '../helpers/kafka.ts';
 import type { ThrowawayDb } from '../helpers/pg.ts';
 import { createThrowawayDb } from '../helpers/pg.ts';
@@ -75,10 +76,15 @@ test('/metrics has every named series after REST and gRPC calls', { timeout: 60_
   const declined = await postScore(app, makeTx({ account_id: 'obs-2', location: 'KP' }));
   assert.equal(declined.body.decision, 'decline');
   await grpc.client.score(transactionToProto(makeTx({ account_id: 'obs-3' })));
-  // Let the window buffer flush once (every second by default).
-  await new Promise((r) => setTimeout(r, 1_500));
+  // The window buffer flushes every second by default: wait for its first write.
+  const scrape = async () => (await app.http.inject({ url: '/metrics' })).body;
+  await waitFor(
+    async () => /^risk_window_flushed_keys_total [1-9]\d*$/m.test(await scrape()),
+    30_000,
+    'windows flushed once',
+  );
 
-  const text = (await app.http.inject({ url: '/metrics' })).body;
+  const text = await scrape();
   const want: Array<[string, RegExp]> = [
     ['decisions by transport', /^risk_decisions_total\{decision="approve",transport="rest"\} 1$/m],
     ['decline by rest', /^risk_decisions_total\{decision="decline",transport="rest"\} 1$/m],
@@ -115,16 +121,16 @@ test('/metrics has every named series after REST and gRPC calls', { timeout: 60_
 
 test(
   'spans over OTLP: risk.score under the caller span, a child per stage',
-  { timeout: 30_000 },
+  { timeout: 60_000 },
   async () => {
     const traceId = randomUUID().replaceAll('-', '');
     const callerSpan = randomUUID().replaceAll('-', '').slice(0, 16);
     const tx = makeTx({ account_id: 'obs-trace', location: 'KP' });
     const res = await postScore(app, tx, { traceparent: `00-${traceId}-${callerSpan}-01` });
     assert.equal(res.status, 200);
-    const deadline = Date.now() + 10_000;
     const ours = () => received.filter((s) => s.traceId === traceId);
-    while (ours().length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // The root and its five stages; asserted one by one below (a missing one is named there).
+    await waitFor(() => ours().length >= 6, 30_000, 'six spans exported').catch(() => undefined);
 
     const spans = ours();
     const root = spans.find((s) => s.name === 'risk.score');
@@ -153,17 +159,15 @@ test(
 
 test(
   'a gRPC call with traceparent metadata gets its risk.score span under the caller',
-  { timeout: 30_000 },
+  { timeout: 60_000 },
   async () => {
     const traceId = randomUUID().replaceAll('-', '');
     const callerSpan = randomUUID().replaceAll('-', '').slice(0, 16);
     await grpc.client.score(transactionToProto(makeTx({ account_id: 'obs-grpc-trace' })), {
       traceparent: `00-${traceId}-${callerSpan}-01`,
     });
-    const deadline = Date.now() + 10_000;
     const root = () => received.find((s) => s.traceId === traceId && s.name === 'risk.score');
-    while (root() === undefined && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => root() !== undefined, 30_000, 'risk.score span exported');
     assert.equal(root()?.parentSpanId, callerSpan);
   },
 );

@@ -53,10 +53,11 @@ test('a change without a notification is picked up by the periodic check', () =>
   withApp(200, async () => {
     assert.equal(await versionScored(), '1');
     await insertSilently(2);
-    await scoredWith('2', 2_000);
+    await scoredWith('2', 30_000);
   }));
 
-// The periodic check is set to a minute here: only a notification can swap within 2 s.
+// The periodic check is set to a minute here: only a notification can swap within 20 s (a
+// deadline for a loaded machine, still well short of the periodic check).
 test('a dropped listening connection is re-established and notifications flow again', () =>
   withApp(60_000, async () => {
     // Kill the service's LISTEN connection from the server side.
@@ -66,18 +67,19 @@ test('a dropped listening connection is re-established and notifications flow ag
     );
     assert.equal(killed.length, 1, 'the service had one listening connection');
     // Wait for the reconnect (backoff starts at 200 ms with jitter).
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const listening = await sql(
-        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
-      );
-      if (listening.length === 1 && (listening[0] as { pid: number }).pid !== killed[0]?.pid) break;
-      if (Date.now() > deadline) throw new Error('the listener did not reconnect within 5 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      async () => {
+        const listening = await sql<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+        );
+        return listening.length === 1 && listening[0]?.pid !== killed[0]?.pid;
+      },
+      30_000,
+      'the listener reconnected',
+    );
     // A change as another replica's publish makes it: the new version, then its NOTIFY.
     assert.equal(await versionScored(), '2');
     await insertSilently(3);
     await sql(`SELECT pg_notify('risk_rules_changed', '3')`);
-    await scoredWith('3', 2_000);
+    await scoredWith('3', 20_000);
   }));

@@ -8,6 +8,7 @@ import type { ThrowawayDb } from '../helpers/pg.ts';
 import { createThrowawayDb } from '../helpers/pg.ts';
 import type { ServiceProcess } from '../helpers/running-service.ts';
 import { startService } from '../helpers/running-service.ts';
+import { waitFor } from '../helpers/fakes.ts';
 import { makeTx } from '../helpers/tx.ts';
 
 const TOKEN = 'replica-test-token-0123456789';
@@ -59,7 +60,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
-describe('rules across replicas (real PostgreSQL)', { timeout: 120_000 }, () => {
+describe('rules across replicas (real PostgreSQL)', { timeout: 240_000 }, () => {
   let db: ThrowawayDb;
   const procs: ServiceProcess[] = [];
   let a = '';
@@ -114,10 +115,19 @@ describe('rules across replicas (real PostgreSQL)', { timeout: 120_000 }, () => 
     let mixed = 0;
     let scored = 0;
     const seenVersions = new Set<string>();
+    // The versions each replica answered with, as the load saw them.
+    const seenBy = new Map<string, Set<string>>([
+      [a, new Set()],
+      [b, new Set()],
+    ]);
     const problems: string[] = [];
 
-    const check = (body: { ruleset_version: string; reasons: Array<{ rule: string }> }) => {
+    const check = (
+      base: string,
+      body: { ruleset_version: string; reasons: Array<{ rule: string }> },
+    ) => {
       seenVersions.add(body.ruleset_version);
+      seenBy.get(base)?.add(body.ruleset_version);
       const gens = new Set(body.reasons.map((r) => /^gen(\d+)-/.exec(r.rule)?.[1] ?? 'other'));
       const expected = tagOf.get(body.ruleset_version);
       // Every rule of a generation fires on every transaction: a response evaluated by one
@@ -145,7 +155,7 @@ describe('rules across replicas (real PostgreSQL)', { timeout: 120_000 }, () => 
             if (problems.length < 5) problems.push(`${res.status} ${await res.text()}`);
             continue;
           }
-          check((await res.json()) as Parameters<typeof check>[0]);
+          check(base, (await res.json()) as Parameters<typeof check>[1]);
           scored += 1;
         } catch (err) {
           failures += 1;
@@ -159,6 +169,7 @@ describe('rules across replicas (real PostgreSQL)', { timeout: 120_000 }, () => 
     const currentRules = current.rules as RiskRule[];
     tagOf.set(String(current.version), Number(/^gen(\d+)-/.exec(currentRules[0]!.name)?.[1]));
 
+    const published: string[] = [];
     const loops = [a, b, a, b].map(loop);
     for (let g = 10; g < 30; g++) {
       const base = g % 2 === 0 ? a : b;
@@ -172,9 +183,16 @@ describe('rules across replicas (real PostgreSQL)', { timeout: 120_000 }, () => 
         author: 'load-test',
       });
       assert.equal(tagOf.get(String(pub.version)), g, 'no other writer took the number');
-      await new Promise((r) => setTimeout(r, 100));
+      // The next publish only once the load has been answered with this version by both
+      // replicas: every swap happens under scoring, however slow the machine.
+      const version = String(pub.version);
+      await waitFor(
+        () => [...seenBy.values()].every((seen) => seen.has(version)),
+        30_000,
+        `version ${version} answered by both replicas`,
+      );
+      published.push(version);
     }
-    await new Promise((r) => setTimeout(r, 500));
     stop = true;
     await Promise.all(loops);
     t.diagnostic(
@@ -182,7 +200,8 @@ describe('rules across replicas (real PostgreSQL)', { timeout: 120_000 }, () => 
     );
     assert.equal(failures, 0, problems.join('\n'));
     assert.equal(mixed, 0, problems.join('\n'));
-    assert.ok(scored > 100, `only ${scored} scored`);
-    assert.ok(seenVersions.size >= 10, `only ${seenVersions.size} versions seen by the load`);
+    // Each of the 20 versions was evaluated by both replicas under the load (waited for above).
+    assert.equal(published.length, 20);
+    for (const v of published) assert.ok(seenVersions.has(v), `version ${v} seen`);
   });
 });

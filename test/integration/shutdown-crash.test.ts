@@ -15,9 +15,9 @@ import {
   deleteTopic,
   uniqueTopic,
 } from '../helpers/kafka.ts';
-import { runLoad } from '../helpers/load.ts';
+import { startLoad } from '../helpers/load.ts';
 import { createThrowawayDb } from '../helpers/pg.ts';
-import { postScoreTo, startService } from '../helpers/running-service.ts';
+import { holdRequest, postScoreTo, startService } from '../helpers/running-service.ts';
 import { expectedWindows, storedWindows, trafficTx } from '../helpers/windows.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'risk-shutdown-'));
@@ -41,22 +41,40 @@ test(
       WINDOW_FLUSH_INTERVAL_MS: '60000',
     });
     try {
-      const load = runLoad({
+      const base = Date.parse('2024-04-03T09:00:00Z');
+      const load = startLoad({
         concurrency: 16,
-        next: (i) => trafficTx('term', i, Date.parse('2024-04-03T09:00:00Z')),
+        next: (i) => trafficTx('term', i, base),
         // Keep sending after the signal, until the process is gone: calls refused while it
         // closes must not count.
         stop: () => svc.child.exitCode !== null,
         send: (tx) => postScoreTo(svc.url, tx),
       });
-      await new Promise((r) => setTimeout(r, 1500));
+      // Under load, with flagged answers among them (so that the flag checks below check
+      // something), and one request known to be in flight: the server has read its headers.
+      await waitFor(
+        () => load.live.ok.length >= 50 && load.live.ok.some((o) => o.response.risk_flag),
+        60_000,
+        'the load is answered, flagged answers included',
+      );
+      // Sanctioned country: declined, so it has a flag as well as windows.
+      const heldTx = { ...trafficTx('term-held', 0, base), location: 'KP' };
+      const held = holdRequest(svc.url, heldTx);
+      await held.read;
       svc.child.kill('SIGTERM');
+      await svc.waitForOutput(/shutting down: finishing in-flight requests/, 60_000);
+      const heldAnswer = await held.finish();
       const code = await svc.exited;
-      const { ok, failed } = await load;
+      const { ok, failed } = await load.done;
       assert.equal(code, 0, svc.output());
       assert.match(svc.output(), /shut down cleanly/);
       t.diagnostic(`${ok.length} answered, ${failed.length} refused or cut off after the signal`);
-      assert.ok(ok.length > 100);
+      assert.equal(heldAnswer.status, 200, 'the request in flight at the signal was answered');
+      const heldResponse = heldAnswer.body as (typeof ok)[number]['response'];
+      assert.equal(heldResponse.risk_flag, true);
+      ok.push({ tx: heldTx, response: heldResponse, ms: 0 });
+      // Every answer has its own transaction: none is counted twice below.
+      assert.equal(new Set(ok.map((o) => o.tx.transaction_id)).size, ok.length);
 
       // Windows: exactly the answered transactions (a refused call was never scored).
       assert.deepEqual(await storedWindows(db), expectedWindows(ok, 60));
@@ -67,7 +85,7 @@ test(
       );
       collector = await collectFlags(topic);
       const c = collector;
-      await waitFor(() => c.ids().size >= expected.size, 30_000, 'every flag consumed');
+      await waitFor(() => c.ids().size >= expected.size, 120_000, 'every flag consumed');
       assert.deepEqual([...c.ids()].sort(), [...expected].sort());
     } finally {
       if (svc.child.exitCode === null) svc.child.kill('SIGKILL');
@@ -97,23 +115,37 @@ test(
     let collector;
     try {
       let killed = false;
-      const load = runLoad({
+      const base = Date.parse('2024-04-04T09:00:00Z');
+      const load = startLoad({
         concurrency: 16,
-        next: (i) => trafficTx('kill', i, Date.parse('2024-04-04T09:00:00Z')),
+        next: (i) => trafficTx('kill', i, base),
         stop: () => killed,
         send: (tx) => postScoreTo(first.url, tx),
       });
-      await new Promise((r) => setTimeout(r, 1500));
+      const outboxSegments = () =>
+        readdirSync(join(dataDir, 'flag-outbox')).filter((n) => n.startsWith('seg-'));
+      // Flags accepted into the file outbox, and one request known to be in flight (its
+      // headers read by the server, its body not yet sent) when the process is killed.
+      await waitFor(
+        () =>
+          load.live.ok.filter((o) => o.response.risk_flag).length >= 50 &&
+          outboxSegments().length > 0,
+        60_000,
+        'flagged answers accepted into the file outbox',
+      );
+      const held = holdRequest(first.url, trafficTx('kill-held', 0, base));
+      await held.read;
       first.child.kill('SIGKILL');
       killed = true;
       assert.equal(await first.exited, null, 'killed, not exited');
-      const { ok, failed } = await load;
+      const { ok, failed } = await load.done;
+      assert.doesNotMatch(await held.closed, /HTTP\/1\.1 200/, 'the held request was cut off');
       const flagged = ok.filter((o) => o.response.risk_flag);
       t.diagnostic(
         `${ok.length} answered (${flagged.length} flagged), ${failed.length} cut off by the kill`,
       );
-      assert.ok(flagged.length > 50);
-      assert.ok(readdirSync(join(dataDir, 'flag-outbox')).some((n) => n.startsWith('seg-')));
+      assert.ok(flagged.length >= 50);
+      assert.ok(outboxSegments().length > 0);
 
       second = await startService({ ...env, KAFKA_BROKERS });
       collector = await collectFlags(topic);
@@ -121,7 +153,7 @@ test(
       const accepted = new Set(flagged.map((o) => flagIdFor(o.tx.transaction_id)));
       await waitFor(
         () => [...accepted].every((id) => c.ids().has(id)),
-        30_000,
+        120_000,
         'every accepted flag consumed',
       );
       // Calls cut off by the kill may have stored their flag before dying: those may arrive too,

@@ -8,7 +8,8 @@ import {
 } from '../../../src/adapters/file/file-model-source.ts';
 import { isRiskError } from '../../../src/domain/errors.ts';
 import type { Logger } from '../../../src/pipeline/logger.ts';
-import { SHIPPED_MODEL, modelDir, waitFor, writeModelVersion } from '../../helpers/anomaly.ts';
+import { SHIPPED_MODEL, modelDir, writeModelVersion } from '../../helpers/anomaly.ts';
+import { waitFor } from '../../helpers/fakes.ts';
 import { makeTx } from '../../helpers/tx.ts';
 
 /** A logger that keeps what it was told. */
@@ -84,15 +85,23 @@ describe('file model source', () => {
     assert.equal(source.current().version, 'tx-iforest-1.1.0');
 
     writeModelVersion(path, '2.0.0');
-    await waitFor(() => source.current().version === 'tx-iforest-2.0.0');
+    await waitFor(
+      () => source.current().version === 'tx-iforest-2.0.0',
+      30_000,
+      '2.0.0 swapped in',
+    );
     assert.ok(logger.lines.some((l) => l.msg === 'anomaly model swapped'));
 
     writeFileSync(path, '{"format": "risk-iforest/1", "trees": ');
-    await waitFor(() => logger.lines.some((l) => l.level === 'error'));
+    await waitFor(() => logger.lines.some((l) => l.level === 'error'), 30_000, 'error logged');
     assert.equal(source.current().version, 'tx-iforest-2.0.0', 'the active model stays');
 
     writeModelVersion(path, '3.0.0');
-    await waitFor(() => source.current().version === 'tx-iforest-3.0.0');
+    await waitFor(
+      () => source.current().version === 'tx-iforest-3.0.0',
+      30_000,
+      '3.0.0 swapped in',
+    );
     await source.close();
   });
 

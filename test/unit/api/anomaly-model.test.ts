@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '../../../src/app/build-app.ts';
-import { SHIPPED_MODEL, modelDir, waitFor, writeModelVersion } from '../../helpers/anomaly.ts';
+import { SHIPPED_MODEL, modelDir, writeModelVersion } from '../../helpers/anomaly.ts';
+import { waitFor } from '../../helpers/fakes.ts';
 import { buildTestApp, postScore } from '../../helpers/app.ts';
 import { makeTx } from '../../helpers/tx.ts';
 
@@ -88,6 +89,6 @@ describe('the anomaly model in scoring', () => {
         .model_version;
     assert.equal(await version(), 'tx-iforest-1.1.0');
     writeModelVersion(path, '1.0.1');
-    await waitFor(async () => (await version()) === 'tx-iforest-1.0.1');
+    await waitFor(async () => (await version()) === 'tx-iforest-1.0.1', 30_000, 'model swapped');
   });
 });

@@ -75,7 +75,7 @@ describe('flags and windows through the REST door (no Kafka: the NDJSON flag fil
     const q = 'from=2024-01-16T10:00:00Z&to=2024-01-16T11:00:00Z';
     await waitFor(
       async () => (await windows(q)).body.windows[0]?.transaction_count === 3,
-      2000,
+      30_000,
       'windows written',
     );
     const res = await windows(q);

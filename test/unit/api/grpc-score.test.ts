@@ -1,26 +1,34 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
-import type { MethodDefinition } from '@grpc/grpc-js';
+import type { MethodDefinition, ServerDuplexStream, ServiceDefinition } from '@grpc/grpc-js';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import type { IFileDescriptorProto } from 'protobufjs/ext/descriptor/index.js';
-import { status } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import type {
   ProtoScoreResponse,
   ProtoScoreStreamResponse,
   ProtoTransaction,
 } from '../../../src/api/grpc/messages.ts';
-import { scoreResponseFromProto, transactionToProto } from '../../../src/api/grpc/messages.ts';
-import { loadServicePackage } from '../../../src/api/grpc/proto.ts';
+import {
+  createTransactionReader,
+  scoreResponseFromProto,
+  transactionToProto,
+} from '../../../src/api/grpc/messages.ts';
+import { RISK_SERVICE_NAME, loadServicePackage } from '../../../src/api/grpc/proto.ts';
 import { mapEntryName } from '../../../src/api/grpc/reflection.ts';
 import { EXPLAIN_METADATA_KEY } from '../../../src/api/grpc/score-options.ts';
-import { MAX_IN_FLIGHT_PER_STREAM } from '../../../src/api/grpc/score-stream.ts';
+import {
+  MAX_IN_FLIGHT_PER_STREAM,
+  createScoreStreams,
+} from '../../../src/api/grpc/score-stream.ts';
 import type { JsonValue } from '../../../src/api/grpc/value.ts';
 import { fromProtoValue, toProtoValue } from '../../../src/api/grpc/value.ts';
 import type { ExplainedCondition } from '../../../src/domain/rules/compile.ts';
 import type { Transaction } from '../../../src/domain/transaction.ts';
 import { silentLogger } from '../../../src/pipeline/logger.ts';
 import { SANCTIONED_KP } from '../../helpers/explain.ts';
+import { waitFor } from '../../helpers/fakes.ts';
 import type { ScoreOptions, Scorer } from '../../../src/pipeline/score.ts';
 import type { ScoreResponse } from '../../../src/pipeline/score-response.ts';
 import type { GrpcTestServer, RequestMetadata } from '../../helpers/grpc.ts';
@@ -265,20 +273,42 @@ describe('ScoreStream flow control and shutdown (scorer stubbed)', () => {
   test('a client that reads nothing holds the stream back instead of filling memory', async () => {
     // grpc-js's own client keeps reading into its buffers even when paused, so this client
     // speaks HTTP/2 itself and stops reading for real: only flow control can stop the server.
+    // The server is score-stream.ts behind a plain grpc-js Server, so that the test can see the
+    // server side of the call: held back means paused, a write waiting for 'drain', and no
+    // transaction being scored; in that state nothing more can be read until the client reads.
     let scored = 0;
-    const score: Scorer = (tx) => {
+    let scoring = 0;
+    const score: Scorer = async (tx) => {
       scored += 1;
-      return Promise.resolve({ response: fakeResponse(tx), replayed: false });
+      scoring += 1;
+      await Promise.resolve();
+      scoring -= 1;
+      return { response: fakeResponse(tx), replayed: false };
     };
-    const s = await startGrpcServer({
+    const pkg = loadServicePackage();
+    const streams = createScoreStreams({
       score,
+      read: createTransactionReader(),
       logger: silentLogger,
-      checks: [],
       draining: () => false,
     });
-    const method = (loadServicePackage()['risk.v1.RiskScoring'] as Record<string, unknown>)
+    const calls: Array<ServerDuplexStream<ProtoTransaction, ProtoScoreStreamResponse>> = [];
+    const server = new Server();
+    server.addService(pkg[RISK_SERVICE_NAME] as ServiceDefinition, {
+      ScoreStream: (call: ServerDuplexStream<ProtoTransaction, ProtoScoreStreamResponse>) => {
+        calls.push(call);
+        streams.handle(call);
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    const method = (pkg[RISK_SERVICE_NAME] as Record<string, unknown>)
       .ScoreStream as MethodDefinition<ProtoTransaction, ProtoScoreStreamResponse>;
-    const session = connect(`http://127.0.0.1:${s.port}`);
+    const session = connect(`http://127.0.0.1:${port}`);
+    session.on('error', () => undefined);
     try {
       const req = session.request({
         ':method': 'POST',
@@ -286,8 +316,10 @@ describe('ScoreStream flow control and shutdown (scorer stubbed)', () => {
         'content-type': 'application/grpc',
         te: 'trailers',
       });
+      req.on('error', () => undefined);
       req.pause();
       const total = 3000;
+      let sent = 0;
       const sending = (async () => {
         for (let i = 0; i < total; i++) {
           const body = method.requestSerialize(grpcTx({ amount: i }));
@@ -295,14 +327,32 @@ describe('ScoreStream flow control and shutdown (scorer stubbed)', () => {
           frame.writeUInt32BE(body.length, 1);
           body.copy(frame, 5);
           if (!req.write(frame)) await new Promise((r) => req.once('drain', r));
+          sent += 1;
         }
         req.end();
       })();
-      await delay(300);
-      const held = scored;
-      await delay(300);
-      assert.equal(scored, held, 'nothing more is scored while the client reads nothing');
-      assert.ok(held < total / 2, `scored ${held} of ${total} with nobody reading`);
+      // Held back, a state that cannot change until the client reads: the client's receive
+      // window on the stream is used up (so no write of the server can complete, and no 'drain'
+      // can come), and the server side of the call is paused with a write waiting for 'drain'
+      // and nothing being scored (so no further transaction is read).
+      const held = () => {
+        const call = calls[0];
+        return (
+          req.state.localWindowSize === 0 &&
+          call !== undefined &&
+          call.isPaused() &&
+          call.writableNeedDrain &&
+          scoring === 0
+        );
+      };
+      await waitFor(held, 60_000, 'the server holds the stream back (window used up, paused)');
+      const heldAt = scored;
+      assert.ok(sent < total, `the sender is held back too (${sent} of ${total} sent)`);
+      assert.ok(heldAt < total / 2, `scored ${heldAt} of ${total} with nobody reading`);
+      // The state is a fixed point: after many turns of the event loop nothing has moved.
+      for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r));
+      assert.ok(held(), 'still held while the client reads nothing');
+      assert.equal(scored, heldAt, 'nothing more is scored while the client reads nothing');
 
       let answers = 0;
       let pending = Buffer.alloc(0);
@@ -318,9 +368,11 @@ describe('ScoreStream flow control and shutdown (scorer stubbed)', () => {
       assert.equal((await trailers)['grpc-status'], '0');
       await sending;
       assert.equal(answers, total, 'every transaction is answered once the client reads');
+      assert.equal(scored, total);
     } finally {
-      session.close();
-      await s.close();
+      // destroy, not close: a stream left paused would keep the session (and the file) alive.
+      session.destroy();
+      server.forceShutdown();
     }
   });
 
@@ -367,15 +419,20 @@ describe('ScoreStream flow control and shutdown (scorer stubbed)', () => {
       call.on('status', (st: { code: number }) => r(st.code)),
     );
     call.on('error', () => undefined);
-    for (let i = 0; i < 3; i++) call.write(grpcTx());
-    while (started < 3) await delay(5);
-    const closing = s.server.close(5000);
-    await delay(20);
-    release();
-    assert.equal(await ended, status.UNAVAILABLE);
-    assert.equal(items.length, 3, 'every started transaction was answered');
-    await closing;
-    s.client.close();
+    try {
+      for (let i = 0; i < 3; i++) call.write(grpcTx());
+      await waitFor(() => started === 3, 30_000, 'the three transactions started');
+      // close() stops the streams at once (synchronously); the answers come after it began.
+      // The grace is long: what is asserted is that they are answered, not how fast.
+      const closing = s.server.close(60_000);
+      release();
+      assert.equal(await ended, status.UNAVAILABLE);
+      assert.equal(items.length, 3, 'every started transaction was answered');
+      await closing;
+    } finally {
+      release();
+      await s.close();
+    }
   });
 });
 

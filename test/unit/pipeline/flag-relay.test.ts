@@ -10,14 +10,22 @@ const fast = { minMs: 5, maxMs: 40 };
 describe('flag relay', () => {
   test('a burst appended within the linger goes out as one batch', async () => {
     const store = new MemoryOutbox();
+    // Counts the claims that found nothing: the first one means the relay has gone idle.
+    let emptyClaims = 0;
+    const claim = store.claim.bind(store);
+    store.claim = async (max) => {
+      const batch = await claim(max);
+      if (batch === null) emptyClaims += 1;
+      return batch;
+    };
     const publisher = new FakePublisher();
     const relay = createFlagRelay({ store, publisher, logger: silentLogger, lingerMs: 20 });
     relay.start();
     try {
       // Let the relay find the empty outbox and go idle first.
-      await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => emptyClaims >= 1, 30_000, 'the relay found the outbox empty');
       for (let i = 0; i < 10; i++) await store.append(makeFlag());
-      await waitFor(() => store.rows.length === 0, 2000, 'outbox emptied');
+      await waitFor(() => store.rows.length === 0, 30_000, 'outbox emptied');
       assert.equal(publisher.batches.length, 1);
       assert.equal(publisher.batches[0]?.length, 10);
     } finally {
@@ -55,11 +63,11 @@ describe('flag relay', () => {
     try {
       const flags = Array.from({ length: 7 }, () => makeFlag());
       for (const f of flags) await store.append(f);
-      await waitFor(() => publisher.attempts >= 3, 2000, 'three failed attempts');
+      await waitFor(() => publisher.attempts >= 3, 30_000, 'three failed attempts');
       assert.equal(store.rows.length, 7, 'nothing forgotten while failing');
       assert.ok(failedFlags >= 7);
       publisher.down = false;
-      await waitFor(() => store.rows.length === 0, 2000, 'outbox emptied');
+      await waitFor(() => store.rows.length === 0, 30_000, 'outbox emptied');
       const ids = publisher.published.map((f) => f.flag_id).sort();
       assert.deepEqual(ids, flags.map((f) => f.flag_id).sort());
     } finally {
@@ -87,7 +95,9 @@ describe('flag relay', () => {
     relay.start();
     const started = Date.now();
     assert.equal(await relay.drain(Date.now() + 300), false);
-    assert.ok(Date.now() - started < 1000, 'bounded by the deadline');
+    // Bounded by the deadline: without it, drain would wait for the broker for ever. The margin
+    // is for a loaded machine, not a measure of speed.
+    assert.ok(Date.now() - started < 10_000, 'bounded by the deadline');
     assert.equal(store.rows.length, 1);
   });
 

@@ -73,7 +73,9 @@ describe('fallback outbox', () => {
     });
     const started = Date.now();
     await outbox.append(makeFlag());
-    assert.ok(Date.now() - started < 500);
+    // Held by nothing but the timeout (the primary never answers); the margin is for a loaded
+    // machine.
+    assert.ok(Date.now() - started < 10_000);
     assert.equal(fallback.rows.length, 1);
   });
 

@@ -6,6 +6,7 @@ import { WindowAccumulator } from '../../../src/domain/windows.ts';
 import { silentLogger } from '../../../src/pipeline/logger.ts';
 import { createWindowBuffer } from '../../../src/pipeline/window-buffer.ts';
 import type { WindowStore } from '../../../src/pipeline/window-store.ts';
+import { waitFor } from '../../helpers/fakes.ts';
 
 const MIN = 60_000;
 const fast = { minMs: 1, maxMs: 5 };
@@ -155,7 +156,8 @@ describe('window buffer', () => {
     buffer.add(tx(1));
     const started = Date.now();
     assert.equal(await buffer.close(Date.now() + 200), false);
-    assert.ok(Date.now() - started < 1000);
+    // Bounded by the deadline, not by the store; the margin is for a loaded machine.
+    assert.ok(Date.now() - started < 10_000);
     assert.ok(buffer.stats().oldestUnwrittenMs !== null);
   });
 
@@ -170,7 +172,8 @@ describe('window buffer', () => {
     });
     buffer.start();
     buffer.add(tx(1));
-    await new Promise((r) => setTimeout(r, 100));
+    // Nothing but the timer flushes here: wait for its write, then check it wrote once.
+    await waitFor(() => inner.flushCount() >= 1, 30_000, 'the timer flushed');
     assert.equal(inner.flushCount(), 1);
     assert.equal(buffer.stats().bufferedKeys, 0);
     await buffer.close(Date.now() + 1000);
