@@ -4,6 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../helpers/fakes.ts';
 import { rulesetHash } from '../../src/domain/rules/hash.ts';
 import type { RiskRule } from '../../src/domain/rules/types.ts';
 import type { PublishInput, RulesetStore } from '../../src/pipeline/ruleset-store.ts';
@@ -164,9 +165,7 @@ export function rulesetStoreConformance(name: string, make: RulesetStoreFactory)
         const stop = await s.watch((v) => heard.push(v));
         await s.publish(publishInput(['b']));
         await s.rollback({ actor: 'x', comment: '' });
-        const deadline = Date.now() + 2_000;
-        while (heard.length < 2 && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 10));
+        await waitFor(() => heard.length >= 2, 30_000, 'both changes heard');
         await stop();
         assert.deepEqual(heard, [2, 1]);
       }));
