@@ -1,3 +1,4 @@
+import { RiskError } from '../domain/errors.ts';
 import type { RiskRule } from '../domain/rules/types.ts';
 
 /** Where a version came from. */
@@ -74,4 +75,13 @@ export interface RulesetStore {
   watch(onChange: (version: number | null) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What every store throws when `expectedActive` is no longer the active version. */
+export function staleActiveVersion(current: number | null, expected: number): RiskError {
+  return new RiskError(
+    'RISK_ERR_CONFLICT',
+    `the active ruleset is version ${current ?? 'none'}, not ${expected}: reload and try again`,
+    [{ field: '/expected_active_version', message: `active version is ${current ?? 'none'}` }],
+  );
 }

@@ -4,6 +4,7 @@ import type {
   RulesetStore,
   RulesetVersion,
 } from '../../pipeline/ruleset-store.ts';
+import { staleActiveVersion } from '../../pipeline/ruleset-store.ts';
 
 /**
  * Ruleset versions in this process only (EMBEDDED_STORE=memory): the same semantics as the
@@ -65,18 +66,7 @@ export function createMemoryRulesetStore(now: () => Date = () => new Date()): Ru
     seedIfEmpty: (input) => Promise.resolve(versions.length > 0 ? null : insert(input, 'seed')),
     publish(input) {
       if (input.expectedActive !== undefined && input.expectedActive !== active) {
-        return Promise.reject(
-          new RiskError(
-            'RISK_ERR_CONFLICT',
-            `the active ruleset is version ${active ?? 'none'}, not ${input.expectedActive}: reload and try again`,
-            [
-              {
-                field: '/expected_active_version',
-                message: `active version is ${active ?? 'none'}`,
-              },
-            ],
-          ),
-        );
+        return Promise.reject(staleActiveVersion(active, input.expectedActive));
       }
       const current = active === null ? null : find(active);
       if (current !== null && current.content_hash === input.content_hash)

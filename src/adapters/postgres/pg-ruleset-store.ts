@@ -7,6 +7,7 @@ import type {
   RulesetVersion,
   RulesetVersionSummary,
 } from '../../pipeline/ruleset-store.ts';
+import { staleActiveVersion } from '../../pipeline/ruleset-store.ts';
 import type { Database, Queryable } from './database.ts';
 
 /** Every replica LISTENs here; the payload is the newly active version. */
@@ -117,16 +118,7 @@ export function createPgRulesetStore(db: Database): RulesetStore {
       return locked(async (q) => {
         const current = await activeVersion(q);
         if (input.expectedActive !== undefined && input.expectedActive !== current) {
-          throw new RiskError(
-            'RISK_ERR_CONFLICT',
-            `the active ruleset is version ${current ?? 'none'}, not ${input.expectedActive}: reload and try again`,
-            [
-              {
-                field: '/expected_active_version',
-                message: `active version is ${current ?? 'none'}`,
-              },
-            ],
-          );
+          throw staleActiveVersion(current, input.expectedActive);
         }
         if (current !== null) {
           const active = await get(q, current);

@@ -9,6 +9,7 @@ import type {
   RulesetVersion,
   RulesetVersionSummary,
 } from '../../pipeline/ruleset-store.ts';
+import { staleActiveVersion } from '../../pipeline/ruleset-store.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 /** In-process channel: the payload is the newly active version. */
@@ -156,16 +157,7 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
         (): PublishResult => {
           const current = activeVersion();
           if (input.expectedActive !== undefined && input.expectedActive !== current) {
-            throw new RiskError(
-              'RISK_ERR_CONFLICT',
-              `the active ruleset is version ${current ?? 'none'}, not ${input.expectedActive}: reload and try again`,
-              [
-                {
-                  field: '/expected_active_version',
-                  message: `active version is ${current ?? 'none'}`,
-                },
-              ],
-            );
+            throw staleActiveVersion(current, input.expectedActive);
           }
           if (current !== null) {
             const active = get(current);
