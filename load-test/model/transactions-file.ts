@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { Transaction } from '../../src/domain/transaction.ts';
-import { transactionSchema } from '../../src/domain/transaction.ts';
+import { TRANSACTION_FORMATS, transactionSchema } from '../../src/domain/transaction.ts';
 import { readCsvRecords, readLines } from './read-lines.ts';
 
 /** A transaction from a file, with its fraud label when the file has one. */
@@ -15,7 +15,12 @@ export const LABEL_FIELDS = ['label', 'is_fraud', 'isFraud', 'fraud'];
 const NUMERIC = new Set(['amount', 'latitude', 'longitude']);
 
 function validator(): (v: unknown, where: string) => Transaction {
-  const ajv = new Ajv({ useDefaults: true, allErrors: true, coerceTypes: false });
+  const ajv = new Ajv({
+    useDefaults: true,
+    allErrors: true,
+    coerceTypes: false,
+    formats: { ...TRANSACTION_FORMATS },
+  });
   ajvFormats.default(ajv);
   const validate = ajv.compile<Transaction>(transactionSchema);
   return (v, where) => {

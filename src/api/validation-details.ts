@@ -1,4 +1,26 @@
+import { ISO_3166_ALPHA2 } from '../domain/countries.ts';
 import type { ErrorDetail } from '../domain/errors.ts';
+import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN, SAFE_TEXT_PATTERN } from '../domain/text.ts';
+
+/** Plain words for the checks whose ajv message would only repeat a pattern or a list. */
+function plainMessage(i: AjvIssue): string | undefined {
+  if (i.keyword === 'format' && i.params.format === 'event-time') {
+    return 'must be an RFC 3339 date-time (e.g. 2024-01-15T10:00:00Z) on the calendar, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, without a leap second';
+  }
+  if (i.keyword === 'pattern' && i.params.pattern === SAFE_ID_PATTERN) {
+    return 'must not be blank nor contain control, line-separator or bidi characters or lone surrogates';
+  }
+  if (
+    i.keyword === 'pattern' &&
+    (i.params.pattern === SAFE_TEXT_PATTERN || i.params.pattern === SAFE_FREE_TEXT_PATTERN)
+  ) {
+    return 'must not contain control, line-separator or bidi characters or lone surrogates';
+  }
+  if (i.keyword === 'enum' && i.params.allowedValues === ISO_3166_ALPHA2) {
+    return 'must be an ISO 3166-1 alpha-2 country code (upper case, e.g. US)';
+  }
+  return undefined;
+}
 
 export interface AjvIssue {
   instancePath: string;
@@ -22,6 +44,9 @@ export function describeValidation(issues: readonly AjvIssue[], prefix = ''): Er
         message: 'is required',
       };
     }
-    return { field: `${prefix}${i.instancePath}` || '/', message: i.message ?? i.keyword };
+    return {
+      field: `${prefix}${i.instancePath}` || '/',
+      message: plainMessage(i) ?? i.message ?? i.keyword,
+    };
   });
 }

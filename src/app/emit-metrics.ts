@@ -97,6 +97,11 @@ export function createEmitMetrics(
     help: 'Window updates dropped because the buffer held WINDOW_BUFFER_MAX_KEYS keys',
     registers,
   });
+  const rejected = new Counter({
+    name: 'risk_window_rows_rejected_total',
+    help: 'Window keys the store refused as data (logged with their key, set aside, not retried)',
+    registers,
+  });
   new Gauge({
     name: 'risk_window_buffered_keys',
     help: 'Window keys held in memory, not yet written',
@@ -138,6 +143,9 @@ export function createEmitMetrics(
       },
       dropped(count) {
         dropped.inc(count);
+      },
+      rejected(keys) {
+        rejected.inc(keys);
       },
     },
     flagFallback() {

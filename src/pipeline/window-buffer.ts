@@ -6,12 +6,15 @@ import { untilDeadline } from './deadline.ts';
 import type { Logger } from './logger.ts';
 import type { WindowSink } from './window-sink.ts';
 import type { WindowStore } from './window-store.ts';
+import { WindowDataError } from './window-store.ts';
 
 export interface WindowObserver {
   flushed(keys: number, seconds: number): void;
   flushFailed(): void;
   /** Key updates refused because the buffer held `maxKeys` keys. */
   dropped(count: number): void;
+  /** Window keys the store refused as data (WindowDataError), set aside and not retried. */
+  rejected?(keys: number): void;
 }
 
 export interface WindowBufferOptions {
@@ -38,6 +41,8 @@ export interface WindowBufferStats {
   bufferedKeys: number;
   /** When the oldest update not yet written was made (epoch ms); null when all is written. */
   oldestUnwrittenMs: number | null;
+  /** Window keys the store refused as data since start, set aside (and logged with their key). */
+  rejectedKeys: number;
 }
 
 export interface WindowBuffer extends WindowSink {
@@ -64,6 +69,14 @@ interface PendingFlush {
  * buffer meanwhile, never into the batch awaiting its retry, so every retry sends exactly what
  * the first attempt sent and the store's once-per-id rule makes the outcome single whatever the
  * earlier attempts did.
+ *
+ * One bad row cannot hold the rest back: when the store refuses a batch as data
+ * (WindowDataError: nothing of it was applied, and retrying it would fail the same way), the
+ * batch is split in two halves under new flush ids derived from its own (`<id>/0`, `<id>/1`,
+ * never used before, so still applied at most once), and the halves are written in turn. A
+ * single key that the store still refuses is set aside: logged with its key, counted, not
+ * retried. Any other failure (connection lost, timeout) keeps the batch whole and retries it
+ * with its id after a backoff, as before.
  */
 export function createWindowBuffer(opts: WindowBufferOptions): WindowBuffer {
   const { store, observer } = opts;
@@ -75,7 +88,9 @@ export function createWindowBuffer(opts: WindowBufferOptions): WindowBuffer {
 
   let current = new WindowAccumulator(sizeMs);
   let currentSince: number | null = null;
-  let pending: PendingFlush | null = null;
+  /** Batches cut from the buffer and not yet written, oldest first (a split puts its halves first). */
+  const pending: PendingFlush[] = [];
+  let rejectedKeys = 0;
   let seq = 0;
   let failures = 0;
   let nextAttemptAt = 0;
@@ -84,24 +99,56 @@ export function createWindowBuffer(opts: WindowBufferOptions): WindowBuffer {
   let lastDropLog = 0;
   let lastFailureLog = 0;
 
-  const held = (): number => current.size + (pending?.parts.length ?? 0);
+  const held = (): number => current.size + pending.reduce((n, p) => n + p.parts.length, 0);
+
+  function setAside(batch: PendingFlush, err: WindowDataError): void {
+    if (batch.parts.length > 1) {
+      const half = Math.ceil(batch.parts.length / 2);
+      pending.unshift(
+        { id: `${batch.id}/0`, parts: batch.parts.slice(0, half), since: batch.since },
+        { id: `${batch.id}/1`, parts: batch.parts.slice(half), since: batch.since },
+      );
+      return;
+    }
+    const [part] = batch.parts;
+    rejectedKeys += batch.parts.length;
+    observer?.rejected?.(batch.parts.length);
+    log.error(
+      {
+        err: err.message,
+        flush_id: batch.id,
+        window_start: part === undefined ? undefined : safeIso(part.windowStartMs),
+        dimension: part?.dimension,
+        dimension_value: part?.value,
+      },
+      'the window store refused this window key as data: it is set aside, not retried',
+    );
+  }
 
   async function attempt(): Promise<boolean> {
-    if (pending === null) {
+    if (pending.length === 0) {
       if (current.size === 0) return true;
       seq += 1;
-      pending = {
+      pending.push({
         id: `${opts.flushIdPrefix}:${seq}`,
         parts: current.list(),
         since: currentSince ?? Date.now(),
-      };
+      });
       current = new WindowAccumulator(sizeMs);
       currentSince = null;
     }
+    const batch = pending[0];
+    if (batch === undefined) return current.size === 0;
     const started = performance.now();
     try {
-      await store.add(pending.id, pending.parts);
+      await store.add(batch.id, batch.parts);
     } catch (err) {
+      if (err instanceof WindowDataError) {
+        pending.shift();
+        setAside(batch, err);
+        // Not the store's health: the next part goes at once, without a backoff.
+        return false;
+      }
       failures += 1;
       nextAttemptAt = Date.now() + backoffDelay(failures, backoff);
       observer?.flushFailed();
@@ -111,7 +158,7 @@ export function createWindowBuffer(opts: WindowBufferOptions): WindowBuffer {
         log.warn(
           {
             err: err instanceof Error ? err.message : String(err),
-            flush_id: pending.id,
+            flush_id: batch.id,
             failures,
             buffered_keys: held(),
           },
@@ -121,12 +168,12 @@ export function createWindowBuffer(opts: WindowBufferOptions): WindowBuffer {
       return false;
     }
     if (failures > 0)
-      log.info({ flush_id: pending.id, after_failures: failures }, 'windows written again');
-    observer?.flushed(pending.parts.length, (performance.now() - started) / 1000);
+      log.info({ flush_id: batch.id, after_failures: failures }, 'windows written again');
+    observer?.flushed(batch.parts.length, (performance.now() - started) / 1000);
     failures = 0;
     nextAttemptAt = 0;
-    pending = null;
-    return current.size === 0;
+    pending.shift();
+    return pending.length === 0 && current.size === 0;
   }
 
   function flush(): Promise<boolean> {
@@ -161,12 +208,13 @@ export function createWindowBuffer(opts: WindowBufferOptions): WindowBuffer {
     },
     flush,
     stats() {
-      const since = [pending?.since, currentSince].filter(
+      const since = [...pending.map((p) => p.since), currentSince].filter(
         (t): t is number => typeof t === 'number',
       );
       return {
         bufferedKeys: held(),
         oldestUnwrittenMs: since.length > 0 ? Math.min(...since) : null,
+        rejectedKeys,
       };
     },
     async close(deadlineMs) {
@@ -184,4 +232,8 @@ export function createWindowBuffer(opts: WindowBufferOptions): WindowBuffer {
       return false;
     },
   };
+}
+
+function safeIso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }

@@ -21,3 +21,15 @@ export interface WindowStore {
   /** Stored windows in the range, oldest first, then by dimension value. */
   query(q: WindowQuery): Promise<WindowAggregate[]>;
 }
+
+/**
+ * The store refused the parts themselves (a value it cannot hold), not the connection: the same
+ * parts would fail the same way on every retry, and nothing of the attempt was applied. Stores
+ * throw it so that the buffer can set the offending parts aside instead of retrying forever.
+ */
+export class WindowDataError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'WindowDataError';
+  }
+}

@@ -1,6 +1,7 @@
 import type { WindowAggregate, WindowDimension } from '../../domain/windows.ts';
 import { decimalToMicros, microsToDecimal } from '../../domain/windows.ts';
 import type { WindowQuery, WindowStore } from '../../pipeline/window-store.ts';
+import { WindowDataError } from '../../pipeline/window-store.ts';
 import type { Database } from './database.ts';
 
 /**
@@ -73,26 +74,52 @@ export interface PgWindowStoreOptions {
   db: Database;
 }
 
+function addParams(flushId: string, parts: readonly WindowAggregate[]): unknown[] {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return [
+    flushId,
+    parts.map((p) => iso(p.windowStartMs)),
+    parts.map((p) => p.dimension),
+    parts.map((p) => p.value),
+    parts.map((p) => iso(p.windowEndMs)),
+    parts.map((p) => microsToDecimal(p.amountMicros)),
+    parts.map((p) => p.count),
+    parts.map((p) => p.highRisk),
+    parts.map((p) => p.flagged),
+    parts.map((p) => p.scoreSum),
+    parts.map((p) => p.maxScore),
+  ];
+}
+
+/**
+ * SQLSTATE class 21 (cardinality: one key twice in a statement), 22 (data exception: a value
+ * out of range, a NUL byte, an invalid datetime)
+ * and 23 (integrity constraint): the statement fails the same way whenever it is retried.
+ * The pg driver puts the SQLSTATE in `code`.
+ */
+function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[123][0-9A-Z]{3}$/.test(code);
+}
+
 /** Aggregate windows in a PostgreSQL server. */
 export function createPgWindowStore({ db }: PgWindowStoreOptions): WindowStore {
   let lastPrune = 0;
   return {
     async add(flushId, parts) {
       if (parts.length === 0) return;
-      const iso = (ms: number) => new Date(ms).toISOString();
-      await db.query(ADD_SQL, [
-        flushId,
-        parts.map((p) => iso(p.windowStartMs)),
-        parts.map((p) => p.dimension),
-        parts.map((p) => p.value),
-        parts.map((p) => iso(p.windowEndMs)),
-        parts.map((p) => microsToDecimal(p.amountMicros)),
-        parts.map((p) => p.count),
-        parts.map((p) => p.highRisk),
-        parts.map((p) => p.flagged),
-        parts.map((p) => p.scoreSum),
-        parts.map((p) => p.maxScore),
-      ]);
+      let params: unknown[];
+      try {
+        params = addParams(flushId, parts);
+      } catch (err) {
+        // An instant that JavaScript cannot write (NaN, beyond ±275760 years): nothing was sent.
+        throw new WindowDataError(`window parts cannot be written: ${String(err)}`, err);
+      }
+      await db.query(ADD_SQL, params).catch((err: unknown) => {
+        throw isDataException(err)
+          ? new WindowDataError(`PostgreSQL refused the window parts: ${String(err)}`, err)
+          : err;
+      });
       const now = Date.now();
       if (now - lastPrune > PRUNE_EVERY_MS) {
         lastPrune = now;

@@ -1,6 +1,7 @@
 import type { WindowAggregate, WindowDimension } from '../../domain/windows.ts';
 import { decimalToMicros, microsToDecimal } from '../../domain/windows.ts';
 import type { WindowQuery, WindowStore } from '../../pipeline/window-store.ts';
+import { WindowDataError } from '../../pipeline/window-store.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 /**
@@ -125,6 +126,14 @@ export function createSqliteWindowStore({
         }
         return Promise.resolve();
       } catch (err) {
+        // SQLITE_CONSTRAINT (19), SQLITE_MISMATCH (20), SQLITE_RANGE (25): the parts themselves
+        // are refused, and would be on every retry (the transaction was rolled back).
+        const errcode = (err as { errcode?: unknown } | null)?.errcode;
+        if (typeof errcode === 'number' && [19, 20, 25].includes(errcode & 0xff)) {
+          return Promise.reject(
+            new WindowDataError(`SQLite refused the window parts: ${String(err)}`, err),
+          );
+        }
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },
@@ -146,6 +155,14 @@ export function createSqliteWindowStore({
           })),
         );
       } catch (err) {
+        // SQLITE_CONSTRAINT (19), SQLITE_MISMATCH (20), SQLITE_RANGE (25): the parts themselves
+        // are refused, and would be on every retry (the transaction was rolled back).
+        const errcode = (err as { errcode?: unknown } | null)?.errcode;
+        if (typeof errcode === 'number' && [19, 20, 25].includes(errcode & 0xff)) {
+          return Promise.reject(
+            new WindowDataError(`SQLite refused the window parts: ${String(err)}`, err),
+          );
+        }
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },

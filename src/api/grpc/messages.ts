@@ -6,7 +6,7 @@ import type { VelocityFeatures } from '../../domain/features.ts';
 import type { ExplainedCondition, ExplainedFiredRule } from '../../domain/rules/compile.ts';
 import type { FiredRule, RuleAction } from '../../domain/rules/types.ts';
 import type { Transaction } from '../../domain/transaction.ts';
-import { transactionSchema } from '../../domain/transaction.ts';
+import { TRANSACTION_FORMATS, transactionSchema } from '../../domain/transaction.ts';
 import type { DegradedReason, ScoreResponse } from '../../pipeline/score-response.ts';
 import { describeValidation } from '../validation-details.ts';
 import type { ProtoValue } from './value.ts';
@@ -145,7 +145,7 @@ export type TransactionReader = (msg: ProtoTransaction) => Transaction;
  * Builds the reader that turns a gRPC Transaction into the domain one, validated with the same
  * JSON Schema and the same ajv options as the REST door (fastify's options as customised in
  * src/api/http/server.ts: no additional-field removal, no coercion, defaults filled in, every
- * error reported; ajv-formats for `date-time`). ajv's default `strictNumbers` also refuses NaN
+ * error reported; ajv-formats and TRANSACTION_FORMATS for the formats). ajv's default `strictNumbers` also refuses NaN
  * and ±Infinity, which a protobuf double can carry and JSON cannot.
  */
 export function createTransactionReader(): TransactionReader {
@@ -155,6 +155,7 @@ export function createTransactionReader(): TransactionReader {
     useDefaults: true,
     allErrors: true,
     addUsedSchema: false,
+    formats: { ...TRANSACTION_FORMATS },
   });
   ajvFormats.default(ajv);
   const validate = ajv.compile<Transaction>(transactionSchema);

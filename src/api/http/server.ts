@@ -2,7 +2,7 @@ import fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { FastifyBaseLogger } from 'fastify';
-import { MAX_BODY_BYTES } from '../../domain/transaction.ts';
+import { MAX_BODY_BYTES, TRANSACTION_FORMATS } from '../../domain/transaction.ts';
 import type { Scorer } from '../../pipeline/score.ts';
 import type { Registry } from 'prom-client';
 import { clientErrorHandler, installErrorHandling } from './error-handler.ts';
@@ -72,6 +72,8 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
         coerceTypes: false,
         useDefaults: true,
         allErrors: true,
+        // The service's own formats (event-time), the same object the gRPC reader uses.
+        formats: { ...TRANSACTION_FORMATS },
       },
     },
   });

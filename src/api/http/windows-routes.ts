@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { RiskError } from '../../domain/errors.ts';
+import { parseEventTime } from '../../domain/event-time.ts';
+import { eventTimeSchema } from '../../domain/transaction.ts';
 import type { WindowDimension } from '../../domain/windows.ts';
 import { WINDOW_DIMENSIONS, toWindowRow } from '../../domain/windows.ts';
 import type { WindowStore } from '../../pipeline/window-store.ts';
@@ -62,12 +64,8 @@ export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opt
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: {
-              type: 'string',
-              format: 'date-time',
-              description: 'RFC 3339; default: to − 1 h',
-            },
-            to: { type: 'string', format: 'date-time', description: 'RFC 3339; default: now' },
+            from: { ...eventTimeSchema, description: 'RFC 3339; default: to − 1 h' },
+            to: { ...eventTimeSchema, description: 'RFC 3339; default: now' },
             dimension: { type: 'string', enum: [...WINDOW_DIMENSIONS], default: 'all' },
             limit: { type: 'string', pattern: '^[1-9][0-9]{0,4}$', description: `1–${MAX_LIMIT}` },
           },
@@ -82,9 +80,12 @@ export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opt
       },
     },
     async (req) => {
-      const toMs = req.query.to === undefined ? now() : Date.parse(req.query.to);
+      // The schema has checked both with parseEventTime already.
+      const toMs = req.query.to === undefined ? now() : (parseEventTime(req.query.to) ?? NaN);
       const fromMs =
-        req.query.from === undefined ? toMs - DEFAULT_RANGE_MS : Date.parse(req.query.from);
+        req.query.from === undefined
+          ? toMs - DEFAULT_RANGE_MS
+          : (parseEventTime(req.query.from) ?? NaN);
       const limit = Number(req.query.limit ?? DEFAULT_LIMIT);
       if (!(fromMs < toMs))
         throw new RiskError('RISK_ERR_VALIDATION', '/from: must be before to', [

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { transactionSchema } from '../../../src/domain/transaction.ts';
+import { TRANSACTION_FORMATS, transactionSchema } from '../../../src/domain/transaction.ts';
 import { COUNTRIES } from '../../../load-test/simulator/population.ts';
 import type { Scenario } from '../../../load-test/simulator/simulator.ts';
 import { SCENARIOS, distanceKm, simulate } from '../../../load-test/simulator/simulator.ts';
@@ -28,7 +28,7 @@ test('same seed, same stream; another seed, another stream', () => {
 });
 
 test('every transaction is valid for the service, in event-time order, with unique ids', () => {
-  const ajv = new Ajv({ allErrors: true, useDefaults: false });
+  const ajv = new Ajv({ allErrors: true, useDefaults: false, formats: { ...TRANSACTION_FORMATS } });
   addFormats.default(ajv);
   const validate = ajv.compile(transactionSchema);
   const ids = new Set<string>();
