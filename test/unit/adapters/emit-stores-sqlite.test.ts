@@ -7,6 +7,7 @@ import { openSqliteDatabase } from '../../../src/adapters/sqlite/sqlite-database
 import { createSqliteFlagOutbox } from '../../../src/adapters/sqlite/sqlite-flag-outbox.ts';
 import { createSqliteWindowStore } from '../../../src/adapters/sqlite/sqlite-window-store.ts';
 import type { WindowAggregate } from '../../../src/domain/windows.ts';
+import { WindowDataError } from '../../../src/pipeline/window-store.ts';
 import { outboxConformance, windowStoreConformance } from '../../conformance/emit-stores.ts';
 import { makeFlag } from '../../helpers/fakes.ts';
 import type { ThrowawaySqlite } from '../../helpers/sqlite.ts';
@@ -77,6 +78,17 @@ describe('SQLite window store', () => {
     assert.equal(rows[0]?.amountMicros, 5_000_000n);
     assert.equal(rows[0]?.count, 1);
     assert.equal(rows[0]?.maxScore, 85);
+  });
+
+  test('parts the database refuses are a WindowDataError, and nothing of the flush is kept', async () => {
+    const store = createSqliteWindowStore({ db: fresh().db });
+    // A dimension outside the CHECK constraint: refused by the table, as a poisoned part is.
+    const bad = part({ dimension: 'bogus' as WindowAggregate['dimension'] });
+    await assert.rejects(store.add('poison:1', [part(), bad]), WindowDataError);
+    assert.deepEqual(await store.query(all), []);
+    // The same flush id without the bad part is applied: the failed attempt recorded nothing.
+    await store.add('poison:1', [part()]);
+    assert.equal((await store.query(all))[0]?.count, 1);
   });
 
   test('the stored row carries the derived average and flag (DESIGN.md §4.8)', async () => {
