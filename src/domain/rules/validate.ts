@@ -2,6 +2,7 @@ import { Rule } from 'json-rules-engine';
 import type { Condition, RiskRule } from './types.ts';
 import { isKnownOperator } from './operators.ts';
 import { analyzeOperands, isFactReference } from './operators-impl.ts';
+import { unsafeCharIn } from '../text.ts';
 import { parseSimplePath, SUPPORTED_PATHS } from './path.ts';
 
 export interface RuleError {
@@ -156,6 +157,11 @@ function checkRule(r: unknown, policy: RulesetPolicy): Problem[] {
   if (!isObject(r)) return [{ path: '', message: 'rule must be an object' }];
   if (typeof r.name !== 'string' || r.name.trim() === '')
     out.push('name', 'must be a non-empty string');
+  else if (unsafeCharIn(r.name) !== null)
+    out.push(
+      'name',
+      `must not contain ${unsafeCharIn(r.name)} (a control, separator or bidi character)`,
+    );
   if ('priority' in r && (typeof r.priority !== 'number' || !(r.priority >= 1))) {
     out.push('priority', 'must be a number ≥ 1');
   }
@@ -183,6 +189,11 @@ function checkRule(r: unknown, policy: RulesetPolicy): Problem[] {
     }
     if ('description' in p && typeof p.description !== 'string') {
       out.push('event.params.description', 'must be a string');
+    } else if (typeof p.description === 'string' && unsafeCharIn(p.description) !== null) {
+      out.push(
+        'event.params.description',
+        `must not contain ${unsafeCharIn(p.description)} (a control, separator or bidi character)`,
+      );
     }
     if ('shadow' in p && typeof p.shadow !== 'boolean') {
       out.push('event.params.shadow', 'must be true or false');
