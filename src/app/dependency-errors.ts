@@ -20,10 +20,15 @@ export function countVelocityErrors(store: VelocityStore, count: () => void): Ve
 
 /** The decision cache, with every failed call counted. */
 export function countDecisionErrors(cache: DecisionCache, count: () => void): DecisionCache {
-  return {
+  const counting: DecisionCache = {
     get: (id) => counted(cache.get(id), count),
     putIfAbsent: (id, d) => counted(cache.putIfAbsent(id, d), count),
     ping: () => counted(cache.ping(), count),
     close: () => cache.close(),
   };
+  if (cache.claim !== undefined) {
+    counting.claim = (id, h) =>
+      counted(cache.claim?.(id, h) ?? Promise.reject(new Error('no claim')), count);
+  }
+  return counting;
 }

@@ -73,7 +73,13 @@ export const transactionSchema = {
     attributes: {
       type: 'object',
       maxProperties: MAX_ATTRIBUTES,
-      propertyNames: { minLength: 1, maxLength: 64, pattern: SAFE_TEXT_PATTERN },
+      propertyNames: {
+        minLength: 1,
+        maxLength: 64,
+        pattern: SAFE_TEXT_PATTERN,
+        // `attributes.toString` would be a fact name every object inherits.
+        not: { enum: Object.getOwnPropertyNames(Object.prototype) },
+      },
       additionalProperties: {
         anyOf: [
           { type: 'string', maxLength: 1024, pattern: SAFE_FREE_TEXT_PATTERN },

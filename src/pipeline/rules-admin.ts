@@ -83,6 +83,8 @@ export interface RulesAdmin {
     comment: string;
     source?: RulesetOrigin;
     expectedActive?: number;
+    /** An empty ruleset approves everything: refused unless the caller says it means it. */
+    allowEmpty?: boolean;
   }): Promise<PublishResult>;
   rollback(input: { to?: number; actor: string; comment: string }): Promise<{
     active: RulesetVersion;
@@ -119,6 +121,13 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
     },
     async publish(input) {
       const rules = checkRuleset(input.rules);
+      if (rules.length === 0 && input.allowEmpty !== true) {
+        throw new RiskError(
+          'RISK_ERR_VALIDATION',
+          'an empty ruleset approves every transaction; send allow_empty: true to publish it anyway',
+          [{ field: '/rules', message: 'must hold at least one rule (or set allow_empty: true)' }],
+        );
+      }
       const result = await store.publish({
         rules,
         content_hash: rulesetHash(rules),

@@ -73,10 +73,47 @@ export function createScorer(opts: ScorerOptions): Scorer {
   const log = opts.logger.child({ component: 'scorer' });
   const telemetry = opts.telemetry ?? noTelemetry;
 
+  /*
+   * Calls in flight in this process, by transaction_id. A second call with the same id while
+   * the first is being scored does not score again: with another payload it is a conflict at
+   * once, with the same payload it gets the first call's answer as a replay. Either way it
+   * emits nothing (no flag, no window), whatever the idempotency store can tell yet.
+   */
+  const inFlight = new Map<string, { payloadHash: string; outcome: Promise<ScoreOutcome> }>();
+
+  async function scoreOnce(
+    tx: Transaction,
+    trace: ScoreTrace,
+    options: ScoreOptions | undefined,
+  ): Promise<ScoreOutcome> {
+    const payloadHash = hashPayload(tx);
+    const running = inFlight.get(tx.transaction_id);
+    if (running !== undefined) {
+      if (running.payloadHash !== payloadHash) throw idempotencyConflict(tx.transaction_id);
+      const first = await running.outcome.then(
+        (o) => o,
+        () => null,
+      );
+      if (first !== null) {
+        const { explanation: _explanation, ...response } = first.response;
+        return { response, replayed: true };
+      }
+      // The first call failed (validation aside, an internal error): this one scores afresh.
+    }
+    const outcome = scoreTraced(tx, payloadHash, trace, options);
+    const entry = { payloadHash, outcome };
+    inFlight.set(tx.transaction_id, entry);
+    try {
+      return await outcome;
+    } finally {
+      if (inFlight.get(tx.transaction_id) === entry) inFlight.delete(tx.transaction_id);
+    }
+  }
+
   return async function score(tx: Transaction, options?: ScoreOptions): Promise<ScoreOutcome> {
     const trace = telemetry.start(tx, options?.traceCarrier);
     try {
-      const outcome = await scoreTraced(tx, trace, options);
+      const outcome = await scoreOnce(tx, trace, options);
       trace.end(outcome);
       return outcome;
     } catch (error) {
@@ -87,6 +124,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
 
   async function scoreTraced(
     tx: Transaction,
+    payloadHash: string,
     trace: ScoreTrace,
     options: ScoreOptions | undefined,
   ): Promise<ScoreOutcome> {
@@ -98,16 +136,18 @@ export function createScorer(opts: ScorerOptions): Scorer {
         [{ field: '/timestamp', message: 'must not be more than 15 minutes in the future' }],
       );
     }
-    const payloadHash = hashPayload(tx);
     const degraded: DegradedReason[] = [];
 
     // The idempotency lookup and the velocity update go out together (one round trip, not
     // two). That is safe for a replay: the velocity store counts a transaction_id only once, so
     // recording it again changes nothing, and the stored answer is returned below.
     const featuresDone = trace.begin('features');
-    const [lookup, enriched] = await Promise.allSettled([
+    // The claim goes in the same round trip: it costs no latency and stops a call with another
+    // payload under this id, in another replica, before it stores a flag.
+    const [lookup, enriched, claimed] = await Promise.allSettled([
       decisions.get(tx.transaction_id),
       velocity.record(tx),
+      decisions.claim?.(tx.transaction_id, payloadHash),
     ]);
     featuresDone();
     let cacheUp = true;
@@ -120,6 +160,10 @@ export function createScorer(opts: ScorerOptions): Scorer {
       );
     } else if (lookup.value !== null) {
       return replay(lookup.value, payloadHash, tx.transaction_id);
+    }
+    // Another payload holds the claim and has no stored answer yet: it is being scored now.
+    if (claimed.status === 'fulfilled' && claimed.value !== undefined) {
+      if (claimed.value !== payloadHash) throw idempotencyConflict(tx.transaction_id);
     }
     let features: VelocityFeatures = {};
     if (enriched.status === 'fulfilled') {
@@ -197,12 +241,10 @@ export function createScorer(opts: ScorerOptions): Scorer {
       return answer(response);
     }
     const storeDone = trace.begin('decision_store');
+    let kept: StoredDecision | undefined;
     try {
-      const kept = await decisions.putIfAbsent(tx.transaction_id, { payloadHash, response });
+      kept = await decisions.putIfAbsent(tx.transaction_id, { payloadHash, response });
       storeDone();
-      // A concurrent call with the same id stored its answer first: everyone gets that one, and
-      // only that call counts the transaction in the windows.
-      if (kept.response !== response) return replay(kept, payloadHash, tx.transaction_id);
     } catch (err) {
       storeDone();
       log.warn({ err, transaction_id: tx.transaction_id }, 'storing the decision failed');
@@ -212,19 +254,27 @@ export function createScorer(opts: ScorerOptions): Scorer {
         'idempotency_unavailable',
       ];
     }
+    // A concurrent call with the same id (in another replica) stored its answer first:
+    // everyone gets that one (or a conflict, for another payload), and only that call counts
+    // the transaction in the windows. Outside the try: a conflict is not a store failure.
+    if (kept !== undefined && kept.response !== response) {
+      return replay(kept, payloadHash, tx.transaction_id);
+    }
     fold();
     return answer(response);
   }
 }
 
+function idempotencyConflict(id: string): RiskError {
+  return new RiskError(
+    'RISK_ERR_IDEMPOTENCY_CONFLICT',
+    `transaction_id "${id}" was already scored with a different payload`,
+    [{ field: '/transaction_id', message: 'already used with a different payload' }],
+  );
+}
+
 function replay(stored: StoredDecision, payloadHash: string, id: string): ScoreOutcome {
-  if (stored.payloadHash !== payloadHash) {
-    throw new RiskError(
-      'RISK_ERR_IDEMPOTENCY_CONFLICT',
-      `transaction_id "${id}" was already scored with a different payload`,
-      [{ field: '/transaction_id', message: 'already used with a different payload' }],
-    );
-  }
+  if (stored.payloadHash !== payloadHash) throw idempotencyConflict(id);
   return { response: stored.response, replayed: true };
 }
 

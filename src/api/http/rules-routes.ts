@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RiskError } from '../../domain/errors.ts';
 import type { Transaction } from '../../domain/transaction.ts';
+import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN } from '../../domain/text.ts';
 import { transactionSchema } from '../../domain/transaction.ts';
 import type { RulesAdmin } from '../../pipeline/rules-admin.ts';
 
@@ -37,8 +38,12 @@ function authorize(req: FastifyRequest, token: string | undefined): void {
 }
 
 const rulesArray = { type: 'array', description: 'json-rules-engine rules (DESIGN.md §4.3)' };
-const actor = { type: 'string', minLength: 1, maxLength: 128 };
-const comment = { type: 'string', maxLength: 2000 };
+/* Both are stored in PostgreSQL with the audit trail: no NUL, no control or bidi characters. */
+const actor = { type: 'string', minLength: 1, maxLength: 128, pattern: SAFE_ID_PATTERN };
+const comment = { type: 'string', maxLength: 2000, pattern: SAFE_FREE_TEXT_PATTERN };
+/** Ruleset versions are PostgreSQL `integer`s. */
+const MAX_VERSION = 2_147_483_647;
+const version = { type: 'integer', minimum: 1, maximum: MAX_VERSION };
 const { $id: _txId, ...transactionItem } = transactionSchema;
 
 const versionParams = {
@@ -90,7 +95,13 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
   );
 
   app.put<{
-    Body: { rules: unknown; author: string; comment?: string; expected_active_version?: number };
+    Body: {
+      rules: unknown;
+      author: string;
+      comment?: string;
+      expected_active_version?: number;
+      allow_empty?: boolean;
+    };
   }>(
     '/v1/rules',
     {
@@ -105,7 +116,13 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
             rules: rulesArray,
             author: actor,
             comment,
-            expected_active_version: { type: 'integer', minimum: 1 },
+            expected_active_version: version,
+            allow_empty: {
+              type: 'boolean',
+              default: false,
+              description:
+                'Publish even if `rules` is empty. An empty ruleset fires nothing, so every transaction is approved; without this flag an empty ruleset is refused with 400.',
+            },
           },
         },
       },
@@ -118,6 +135,7 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
         ...(req.body.expected_active_version !== undefined && {
           expectedActive: req.body.expected_active_version,
         }),
+        allowEmpty: req.body.allow_empty === true,
       });
       const { rules: _rules, ...summary } = active;
       return reply.status(changed ? 201 : 200).send({ changed, ...summary });
@@ -151,7 +169,7 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
           type: 'object',
           additionalProperties: false,
           required: ['author'],
-          properties: { version: { type: 'integer', minimum: 1 }, author: actor, comment },
+          properties: { version, author: actor, comment },
         },
       },
     },

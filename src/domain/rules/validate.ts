@@ -2,6 +2,7 @@ import { Rule } from 'json-rules-engine';
 import type { Condition, RiskRule } from './types.ts';
 import { isKnownOperator } from './operators.ts';
 import { analyzeOperands, isFactReference } from './operators-impl.ts';
+import { unsafeCharIn } from '../text.ts';
 import { parseSimplePath, SUPPORTED_PATHS } from './path.ts';
 
 export interface RuleError {
@@ -75,7 +76,22 @@ function checkPath(p: unknown, path: string, out: Problems): void {
     out.push(path, `unsupported path ${JSON.stringify(p)}; use ${SUPPORTED_PATHS}`);
 }
 
+/** Names every object inherits (`toString`, `constructor`, `__proto__`, ...). */
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Whether a fact name, or a dot-separated part of it (`attributes.toString`), is one an object
+ * inherits: such a name could resolve to the inherited member instead of a fact.
+ */
+export function namesPrototypeMember(name: string): boolean {
+  return PROTOTYPE_NAMES.has(name) || name.split('.').some((part) => PROTOTYPE_NAMES.has(part));
+}
+
 function checkFact(fact: string, path: string, out: Problems): void {
+  if (namesPrototypeMember(fact)) {
+    out.push(path, `fact "${fact}" names a member every object inherits; rename it`);
+    return;
+  }
   const known = out.policy.isKnownFact;
   if (known !== undefined && !known(fact)) out.push(path, `unknown fact "${fact}"`);
 }
@@ -107,6 +123,8 @@ function checkCondition(c: unknown, path: string, depth: number, out: Problems):
     const inner = c[key];
     if (key === 'not') checkCondition(inner, `${path}.not`, depth + 1, out);
     else if (!Array.isArray(inner)) out.push(`${path}.${key}`, 'must be an array');
+    // An empty `all` is always true (the rule always fires), an empty `any` never: both mistakes.
+    else if (inner.length === 0) out.push(`${path}.${key}`, 'must hold at least one condition');
     else inner.forEach((x, i) => checkCondition(x, `${path}.${key}[${i}]`, depth + 1, out));
     return;
   }
@@ -139,6 +157,11 @@ function checkRule(r: unknown, policy: RulesetPolicy): Problem[] {
   if (!isObject(r)) return [{ path: '', message: 'rule must be an object' }];
   if (typeof r.name !== 'string' || r.name.trim() === '')
     out.push('name', 'must be a non-empty string');
+  else if (unsafeCharIn(r.name) !== null)
+    out.push(
+      'name',
+      `must not contain ${unsafeCharIn(r.name)} (a control, separator or bidi character)`,
+    );
   if ('priority' in r && (typeof r.priority !== 'number' || !(r.priority >= 1))) {
     out.push('priority', 'must be a number ≥ 1');
   }
@@ -166,6 +189,11 @@ function checkRule(r: unknown, policy: RulesetPolicy): Problem[] {
     }
     if ('description' in p && typeof p.description !== 'string') {
       out.push('event.params.description', 'must be a string');
+    } else if (typeof p.description === 'string' && unsafeCharIn(p.description) !== null) {
+      out.push(
+        'event.params.description',
+        `must not contain ${unsafeCharIn(p.description)} (a control, separator or bidi character)`,
+      );
     }
     if ('shadow' in p && typeof p.shadow !== 'boolean') {
       out.push('event.params.shadow', 'must be true or false');

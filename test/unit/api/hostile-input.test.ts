@@ -38,6 +38,8 @@ const cases: Case[] = [
   ['blank transaction_id', { transaction_id: '   ' }, '/transaction_id'],
   ['blank account_id', { account_id: '\t' }, '/account_id'],
   ['NUL in an attribute value', { attributes: { note: 'a\u0000' } }, '/attributes/note'],
+  ['attribute named toString', { attributes: { toString: 'x' } }, '/attributes'],
+  ['attribute named constructor', { attributes: { constructor: 1 } }, '/attributes'],
   ['location XX', { location: 'XX' }, '/location'],
   ['location ZZZ', { location: 'ZZZ' }, '/location'],
   ['currency ZZ', { currency: 'ZZ' }, '/currency'],
