@@ -34,7 +34,12 @@ test(
     const db = await createThrowawayDb('fault_kafka');
     const topic = uniqueTopic('flags-fault');
     await createTopic(topic);
-    const app = await buildApp(loadConfig(serverModeEnv(db.url, topic, dataDir)));
+    // This test is about Kafka: PostgreSQL must stay the outbox even on a loaded machine (an
+    // append slower than the default 250 ms would send flags to the file outbox instead, and
+    // the table would not show them waiting).
+    const app = await buildApp(
+      loadConfig(serverModeEnv(db.url, topic, dataDir, { FLAG_OUTBOX_TIMEOUT_MS: '30000' })),
+    );
     const base = Date.parse('2024-04-01T09:00:00Z');
     let phase: 'up' | 'down' | 'back' = 'up';
     let stopLoad = false;
