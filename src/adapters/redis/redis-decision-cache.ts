@@ -2,13 +2,6 @@ import type { Redis } from 'ioredis';
 import type { DecisionCache, StoredDecision } from '../../pipeline/decision-cache.ts';
 import { CLAIM_TTL_MS, IDEMPOTENCY_TTL_MS } from '../../pipeline/decision-cache.ts';
 
-/** Sets the claim unless one is held; returns the held one. One key: fine on a cluster too. */
-const CLAIM_LUA = `
-local held = redis.call('GET', KEYS[1])
-if held then return held end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return ARGV[1]`;
-
 export interface RedisDecisionCacheOptions {
   redis: Redis;
   keyPrefix?: string;
@@ -36,8 +29,17 @@ export function createRedisDecisionCache(opts: RedisDecisionCacheOptions): Decis
       return (await get(id)) ?? entry;
     },
     async claim(id, payloadHash) {
-      const held = await redis.eval(CLAIM_LUA, 1, `${claimPrefix}${id}`, payloadHash, CLAIM_TTL_MS);
-      return String(held);
+      // One native command (Redis ≥ 7.0, Valkey): sets the claim unless one is held, and
+      // answers the held one (null when this call took it). No script text sent per call.
+      const held = await redis.set(
+        `${claimPrefix}${id}`,
+        payloadHash,
+        'PX',
+        CLAIM_TTL_MS,
+        'NX',
+        'GET',
+      );
+      return held ?? payloadHash;
     },
     async ping() {
       await redis.ping();
