@@ -85,3 +85,20 @@ export function staleActiveVersion(current: number | null, expected: number): Ri
     [{ field: '/expected_active_version', message: `active version is ${current ?? 'none'}` }],
   );
 }
+
+/** The rollback refusals every store gives (DESIGN.md §4.6), worded once. */
+export const rollbackRefusals = {
+  noEarlierVersion: (current: number) =>
+    new RiskError(
+      'RISK_ERR_NOT_FOUND',
+      `version ${current} has no earlier version to roll back to; name one with "version"`,
+    ),
+  alreadyActive: (version: number) =>
+    new RiskError('RISK_ERR_CONFLICT', `version ${version} is already active`, [
+      { field: '/version', message: 'already active' },
+    ]),
+  noSuchVersion: (version: number) =>
+    new RiskError('RISK_ERR_NOT_FOUND', `ruleset version ${version} does not exist`, [
+      { field: '/version', message: 'no such version' },
+    ]),
+};

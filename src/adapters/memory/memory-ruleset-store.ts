@@ -4,7 +4,7 @@ import type {
   RulesetStore,
   RulesetVersion,
 } from '../../pipeline/ruleset-store.ts';
-import { staleActiveVersion } from '../../pipeline/ruleset-store.ts';
+import { rollbackRefusals, staleActiveVersion } from '../../pipeline/ruleset-store.ts';
 
 /**
  * Ruleset versions in this process only (EMBEDDED_STORE=memory): the same semantics as the
@@ -81,27 +81,12 @@ export function createMemoryRulesetStore(now: () => Date = () => new Date()): Ru
       if (to === undefined) {
         const last = audit.findLast((e) => e.version === current);
         if (last?.from_version == null)
-          return Promise.reject(
-            new RiskError(
-              'RISK_ERR_NOT_FOUND',
-              `version ${current} has no earlier version to roll back to; name one with "version"`,
-            ),
-          );
+          return Promise.reject(rollbackRefusals.noEarlierVersion(current));
         to = last.from_version;
       }
-      if (to === current)
-        return Promise.reject(
-          new RiskError('RISK_ERR_CONFLICT', `version ${to} is already active`, [
-            { field: '/version', message: 'already active' },
-          ]),
-        );
+      if (to === current) return Promise.reject(rollbackRefusals.alreadyActive(to));
       const target = find(to);
-      if (target === null)
-        return Promise.reject(
-          new RiskError('RISK_ERR_NOT_FOUND', `ruleset version ${to} does not exist`, [
-            { field: '/version', message: 'no such version' },
-          ]),
-        );
+      if (target === null) return Promise.reject(rollbackRefusals.noSuchVersion(to));
       activate(to, 'rollback', current, input.actor, input.comment);
       return Promise.resolve({ active: clone(target), from: current });
     },

@@ -9,7 +9,7 @@ import type {
   RulesetVersion,
   RulesetVersionSummary,
 } from '../../pipeline/ruleset-store.ts';
-import { staleActiveVersion } from '../../pipeline/ruleset-store.ts';
+import { rollbackRefusals, staleActiveVersion } from '../../pipeline/ruleset-store.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 /** In-process channel: the payload is the newly active version. */
@@ -180,22 +180,12 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
               'SELECT from_version FROM ruleset_audit WHERE version = ? ORDER BY id DESC LIMIT 1',
               current,
             );
-            if (last?.from_version == null)
-              throw new RiskError(
-                'RISK_ERR_NOT_FOUND',
-                `version ${current} has no earlier version to roll back to; name one with "version"`,
-              );
+            if (last?.from_version == null) throw rollbackRefusals.noEarlierVersion(current);
             to = last.from_version;
           }
-          if (to === current)
-            throw new RiskError('RISK_ERR_CONFLICT', `version ${to} is already active`, [
-              { field: '/version', message: 'already active' },
-            ]);
+          if (to === current) throw rollbackRefusals.alreadyActive(to);
           const target = get(to);
-          if (target === null)
-            throw new RiskError('RISK_ERR_NOT_FOUND', `ruleset version ${to} does not exist`, [
-              { field: '/version', message: 'no such version' },
-            ]);
+          if (target === null) throw rollbackRefusals.noSuchVersion(to);
           activate(to, 'rollback', current, input.actor, input.comment);
           return { active: target, from: current };
         },
