@@ -253,6 +253,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     rulesAdmin,
     adminToken: config.ADMIN_TOKEN,
     windows: stores.windows,
+    windowsAuth: config.WINDOWS_AUTH,
     limits: {
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,

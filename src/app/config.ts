@@ -47,6 +47,12 @@ const schema = z
       .optional(),
     KAFKA_FLAGS_TOPIC: z.string().min(1).default('risk.flags'),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * `GET /v1/windows`: `required` (default) takes the same bearer credential as the rules
+     * administration API (amounts per country and category are business data); `none` leaves
+     * it open, for a network where only trusted dashboards reach the port.
+     */
+    WINDOWS_AUTH: z.enum(['required', 'none']).default('required'),
     RISK_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

@@ -25,6 +25,7 @@ before(async () => {
   replicas = await Promise.all(
     dirs.map((dir) =>
       buildTestApp({
+        WINDOWS_AUTH: 'none',
         REDIS_URL: TEST_REDIS_URL,
         REDIS_KEY_PREFIX: prefix,
         DATA_DIR: dir,

@@ -1,6 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { RiskError } from '../../domain/errors.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import { requireBearer } from './auth.ts';
 import type { Transaction } from '../../domain/transaction.ts';
 import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN } from '../../domain/text.ts';
 import { transactionSchema } from '../../domain/transaction.ts';
@@ -16,26 +15,6 @@ export interface RulesRoutesOptions {
 const RULES_BODY_LIMIT = 1024 * 1024;
 const BACKTEST_BODY_LIMIT = 8 * 1024 * 1024;
 export const MAX_BACKTEST_TRANSACTIONS = 10_000;
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Bearer-token check in constant time (comparing digests keeps lengths equal). */
-function authorize(req: FastifyRequest, token: string | undefined): void {
-  if (token === undefined)
-    throw new RiskError(
-      'RISK_ERR_FORBIDDEN',
-      'the rules administration API is disabled: set ADMIN_TOKEN to enable it',
-    );
-  const header = req.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (match === null)
-    throw new RiskError(
-      'RISK_ERR_UNAUTHORIZED',
-      'missing bearer token: send "Authorization: Bearer <ADMIN_TOKEN>"',
-    );
-  if (!timingSafeEqual(digest(match[1] ?? ''), digest(token)))
-    throw new RiskError('RISK_ERR_FORBIDDEN', 'the bearer token is not valid for this service');
-}
 
 const rulesArray = { type: 'array', description: 'json-rules-engine rules (DESIGN.md §4.3)' };
 /* Both are stored in PostgreSQL with the audit trail: no NUL, no control or bidi characters. */
@@ -66,14 +45,7 @@ const limitOf = (q: { limit?: string }): number => Math.min(1000, Number(q.limit
  */
 export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) => {
   const { admin } = opts;
-  app.addHook('onRequest', (req, _reply, done) => {
-    try {
-      authorize(req, opts.adminToken);
-      done();
-    } catch (err) {
-      done(err as Error);
-    }
-  });
+  app.addHook('onRequest', requireBearer(opts.adminToken, 'the rules administration API'));
 
   app.get('/v1/rules', { schema: { tags: ['rules'] } }, () => admin.active());
 

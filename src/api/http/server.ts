@@ -27,6 +27,8 @@ export interface HttpServerOptions {
   adminToken: string | undefined;
   /** Serves `GET /v1/windows`. */
   windows: WindowStore;
+  /** Whether `GET /v1/windows` takes the admin credential (config WINDOWS_AUTH). */
+  windowsAuth?: 'required' | 'none';
   limits?: HttpLimits;
 }
 
@@ -93,7 +95,11 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(healthRoutes, { checks: opts.checks, draining: opts.draining });
   await app.register(metricsRoutes, { registry: opts.registry });
   await app.register(rulesRoutes, { admin: opts.rulesAdmin, adminToken: opts.adminToken });
-  await app.register(windowsRoutes, { windows: opts.windows });
+  await app.register(windowsRoutes, {
+    windows: opts.windows,
+    auth: opts.windowsAuth ?? 'required',
+    adminToken: opts.adminToken,
+  });
   app.server.maxConnections = limits.maxConnections;
   return app;
 }

@@ -1,15 +1,26 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { requireBearer, securedBy } from './auth.ts';
 import { RiskError } from '../../domain/errors.ts';
 import { parseEventTime } from '../../domain/event-time.ts';
 import { eventTimeSchema } from '../../domain/transaction.ts';
 import type { WindowDimension } from '../../domain/windows.ts';
-import { WINDOW_DIMENSIONS, toWindowRow } from '../../domain/windows.ts';
+import { WINDOW_DIMENSIONS, microsToDecimal, toWindowRow } from '../../domain/windows.ts';
 import type { WindowStore } from '../../pipeline/window-store.ts';
 
 export interface WindowsRoutesOptions {
   windows: WindowStore;
+  /** `required`: the same bearer credential as the administration API; `none`: open. */
+  auth: 'required' | 'none';
+  adminToken: string | undefined;
   now?: () => number;
 }
+
+/** `JSON.rawJSON` (V8 11.4+, so every supported Node), not in TypeScript's ES2023 lib yet. */
+const rawJson = (text: string): unknown =>
+  (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(text);
+
+/** `6200.000000` → `6200`, `0.100000` → `0.1`: the shortest text of the same decimal. */
+const exactDecimal = (text: string): string => text.replace(/\.?0+$/, '');
 
 const DEFAULT_RANGE_MS = 3_600_000;
 const DEFAULT_LIMIT = 1000;
@@ -35,7 +46,11 @@ const windowRowSchema = {
     window_end: { type: 'string', format: 'date-time' },
     dimension: { type: 'string', enum: [...WINDOW_DIMENSIONS] },
     dimension_value: { type: 'string', description: '"*" for the dimension "all"' },
-    total_amount: { type: 'number', description: 'exact sum (kept as numeric in PostgreSQL)' },
+    total_amount: {
+      type: 'number',
+      description:
+        'exact sum: the JSON text carries every digit (up to six decimals), also beyond 2^53; kept as numeric in PostgreSQL',
+    },
     transaction_count: { type: 'integer' },
     high_risk_transactions: { type: 'integer', description: 'risk_score ≥ 80' },
     flagged_transactions: { type: 'integer', description: 'decision ≠ approve' },
@@ -53,6 +68,9 @@ const windowRowSchema = {
  */
 export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opts) => {
   const now = opts.now ?? Date.now;
+  // Amounts per country and category are business data: not for whoever reaches the port.
+  if (opts.auth === 'required')
+    app.addHook('onRequest', requireBearer(opts.adminToken, 'the windows API'));
   app.get<{
     Querystring: { from?: string; to?: string; dimension?: WindowDimension; limit?: string };
   }>(
@@ -60,6 +78,7 @@ export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opt
     {
       schema: {
         tags: ['windows'],
+        ...(opts.auth === 'required' && { security: securedBy }),
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -79,7 +98,7 @@ export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opt
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       // The schema has checked both with parseEventTime already.
       const toMs = req.query.to === undefined ? now() : (parseEventTime(req.query.to) ?? NaN);
       const fromMs =
@@ -99,7 +118,14 @@ export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opt
       const rows = await opts.windows.query(query).catch((err: unknown) => {
         throw new RiskError('RISK_ERR_UNAVAILABLE', 'the window store is not available', [], err);
       });
-      return { windows: rows.map(toWindowRow) };
+      // The schema documents the row; JSON.stringify writes it, so that `total_amount` can be
+      // the exact decimal text (a JS number would round sums above 2^53 millionths).
+      return reply.serializer(JSON.stringify).send({
+        windows: rows.map((a) => ({
+          ...toWindowRow(a),
+          total_amount: rawJson(exactDecimal(microsToDecimal(a.amountMicros))),
+        })),
+      });
     },
   );
   return Promise.resolve();

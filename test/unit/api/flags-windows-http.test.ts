@@ -13,9 +13,11 @@ import { flagSchemaValidator } from '../../helpers/flag-schema.ts';
 import { makeTx } from '../../helpers/tx.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'risk-emit-'));
+const TOKEN = 'windows-test-token-0123456789';
 let app: App;
 before(async () => {
   app = await buildTestApp({
+    ADMIN_TOKEN: TOKEN,
     DATA_DIR: dataDir,
     WINDOW_FLUSH_INTERVAL_MS: '20',
     RISK_WINDOW_SECONDS: '1800',
@@ -32,9 +34,17 @@ const flagsInFile = (): RiskFlag[] =>
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l) as RiskFlag);
 
-async function windows(query: string) {
-  const res = await app.http.inject({ method: 'GET', url: `/v1/windows?${query}` });
-  return { status: res.statusCode, body: res.json<{ windows: WindowRow[]; error?: unknown }>() };
+async function windows(query: string, authorization = `Bearer ${TOKEN}`) {
+  const res = await app.http.inject({
+    method: 'GET',
+    url: `/v1/windows?${query}`,
+    headers: { authorization },
+  });
+  return {
+    status: res.statusCode,
+    text: res.body,
+    body: res.json<{ windows: WindowRow[]; error?: { code: string } }>(),
+  };
 }
 
 describe('flags and windows through the REST door (no Kafka: the NDJSON flag file)', () => {
@@ -105,6 +115,37 @@ describe('flags and windows through the REST door (no Kafka: the NDJSON flag fil
     );
   });
 
+  test('GET /v1/windows takes the admin credential: 401 without one, 403 with a wrong one', async () => {
+    const none = await app.http.inject({ method: 'GET', url: '/v1/windows' });
+    assert.equal(none.statusCode, 401);
+    assert.equal(none.json<{ error: { code: string } }>().error.code, 'RISK_ERR_UNAUTHORIZED');
+    const wrong = await windows('', 'Bearer not-the-token-at-all');
+    assert.equal(wrong.status, 403);
+    assert.equal(wrong.body.error?.code, 'RISK_ERR_FORBIDDEN');
+  });
+
+  test('total_amount is exact on the wire beyond 2^53 millionths (digits a JS number would round)', async () => {
+    const base = Date.parse('2024-01-17T10:00:00Z');
+    // Three times 4e9 + 1e-6: 12,000,000,000.000003 needs 17 significant digits.
+    for (let i = 0; i < 3; i++) {
+      const tx = makeTx({
+        timestamp: new Date(base + i * 1000).toISOString(),
+        amount: 4_000_000_000.000001,
+        account_id: `big-${i}`,
+        location: 'US',
+      });
+      assert.equal((await postScore(app, tx)).status, 200);
+    }
+    const q = 'from=2024-01-17T10:00:00Z&to=2024-01-17T11:00:00Z';
+    await waitFor(
+      async () => (await windows(q)).body.windows[0]?.transaction_count === 3,
+      30_000,
+      'windows written',
+    );
+    const { text } = await windows(q);
+    assert.match(text, /"total_amount":12000000000\.000003,/);
+  });
+
   const bad: Array<[string, string]> = [
     ['from=2024-01-16T11:00:00Z&to=2024-01-16T10:00:00Z', '/from'],
     ['from=yesterday', '/from'],
@@ -133,4 +174,18 @@ describe('flags and windows through the REST door (no Kafka: the NDJSON flag fil
     assert.match(res.body, /risk_window_flushed_keys_total \d+/);
     assert.match(res.body, /risk_window_buffered_keys \d+/);
   });
+});
+
+test('WINDOWS_AUTH=none leaves GET /v1/windows open, and OpenAPI then lists no security for it', async () => {
+  const open = await buildTestApp({ WINDOWS_AUTH: 'none', DATA_DIR: dataDir });
+  try {
+    const res = await open.http.inject({ method: 'GET', url: '/v1/windows' });
+    assert.equal(res.statusCode, 200);
+    const doc = (await open.http.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, { get?: { security?: unknown } }>;
+    }>();
+    assert.equal(doc.paths['/v1/windows']?.get?.security, undefined);
+  } finally {
+    await open.close();
+  }
 });

@@ -23,6 +23,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'risk-race-'));
 let door: GrpcTestServer & { app: App };
 before(async () => {
   door = await startGrpcApp({
+    // The counts are read through GET /v1/windows; its credential is tested elsewhere.
+    WINDOWS_AUTH: 'none',
     DATA_DIR: dataDir,
     WINDOW_FLUSH_INTERVAL_MS: '20',
     RISK_WINDOW_SECONDS: '1800',
