@@ -32,6 +32,11 @@ import { Gauge } from 'prom-client';
 import { modelPath, openModelSource } from './model-source.ts';
 import { createBacktestPool } from './backtest-pool.ts';
 import { SERVICE_VERSION } from './version.ts';
+import { createScryptHasher } from '../adapters/crypto/scrypt-hasher.ts';
+import { createAdminAuth } from '../api/http/auth.ts';
+import { createAccounts } from '../pipeline/accounts.ts';
+import { createSignIn } from '../pipeline/sign-in.ts';
+import type { SecretHasher } from '../pipeline/user-store.ts';
 
 export interface App {
   config: Config;
@@ -48,6 +53,8 @@ export interface App {
 export interface BuildAppOptions {
   logger?: PinoLogger;
   clock?: Clock;
+  /** Hashes passwords and tokens; default scrypt with OWASP's parameters. */
+  hasher?: SecretHasher;
 }
 
 /**
@@ -242,6 +249,23 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   });
   if (watcher !== undefined) closers.push(() => Promise.resolve(watcher.close()));
 
+  const hasher = opts.hasher ?? createScryptHasher();
+  const sessionMaxMs = config.SESSION_MAX_HOURS * 3_600_000;
+  const auth = createAdminAuth({
+    signIn: createSignIn({
+      users: stores.users,
+      hasher,
+      clock: opts.clock ?? systemClock,
+      adminToken: config.ADMIN_TOKEN,
+      sessionIdleMs: config.SESSION_IDLE_MINUTES * 60_000,
+      sessionMaxMs,
+      freeFailures: config.LOGIN_FAILURES_BEFORE_DELAY,
+      maxDelayMs: config.LOGIN_MAX_DELAY_SECONDS * 1000,
+    }),
+    cookieSecure: config.SESSION_COOKIE_SECURE,
+    sessionMaxMs,
+  });
+
   let draining = false;
   const http = await buildHttpServer({
     logger,
@@ -251,7 +275,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     draining: () => draining,
     version: SERVICE_VERSION,
     rulesAdmin,
-    adminToken: config.ADMIN_TOKEN,
+    auth,
+    accounts: createAccounts({ users: stores.users, hasher }),
     windows: stores.windows,
     windowsAuth: config.WINDOWS_AUTH,
     limits: {

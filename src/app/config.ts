@@ -47,6 +47,29 @@ const schema = z
       .optional(),
     KAFKA_FLAGS_TOPIC: z.string().min(1).default('risk.flags'),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** A session unused this long ends (sign in again). */
+    SESSION_IDLE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(30),
+    /** A session ends this long after sign-in, however busy. */
+    SESSION_MAX_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(12),
+    /** `true` adds Secure to the session cookie: set it wherever clients reach us over TLS. */
+    SESSION_COOKIE_SECURE: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    /** Failed sign-ins per user name (or API token) before each further one doubles a delay. */
+    LOGIN_FAILURES_BEFORE_DELAY: z.coerce.number().int().min(1).max(100).default(5),
+    /** The longest delay the doubling reaches. */
+    LOGIN_MAX_DELAY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     /**
      * `GET /v1/windows`: `required` (default) takes the same bearer credential as the rules
      * administration API (amounts per country and category are business data); `none` leaves
@@ -117,6 +140,10 @@ const schema = z
     WINDOW_BUFFER_MAX_KEYS: z.coerce.number().int().min(100).default(100_000),
     /** Names this replica in window flush ids and the Kafka client id (default: host name). */
     REPLICA_ID: z.string().min(1).max(64).optional(),
+  })
+  .refine((c) => c.SESSION_IDLE_MINUTES <= c.SESSION_MAX_HOURS * 60, {
+    path: ['SESSION_IDLE_MINUTES'],
+    message: 'must not exceed SESSION_MAX_HOURS',
   })
   .refine((c) => c.DECISION_REVIEW_THRESHOLD <= c.DECISION_DECLINE_THRESHOLD, {
     path: ['DECISION_REVIEW_THRESHOLD'],

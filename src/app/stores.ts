@@ -16,6 +16,10 @@ import { createSqliteWindowStore } from '../adapters/sqlite/sqlite-window-store.
 import type { OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { RulesetStore } from '../pipeline/ruleset-store.ts';
 import type { WindowStore } from '../pipeline/window-store.ts';
+import type { UserStore } from '../pipeline/user-store.ts';
+import { createMemoryUserStore } from '../adapters/memory/memory-user-store.ts';
+import { createPgUserStore } from '../adapters/postgres/pg-user-store.ts';
+import { createSqliteUserStore } from '../adapters/sqlite/sqlite-user-store.ts';
 import type { Config } from './config.ts';
 
 export type StoreMode = 'postgres' | 'sqlite' | 'memory';
@@ -26,6 +30,8 @@ export const SQLITE_FILE = 'risk.sqlite';
 export interface Stores {
   mode: StoreMode;
   rulesets: RulesetStore;
+  /** Users, their API tokens and sessions, beside the rules (DESIGN.md §4.10). */
+  users: UserStore;
   /** Aggregate risk windows: in the database, or in memory in memory mode. */
   windows: WindowStore;
   /** Liveness of the durable store (readiness); null in memory mode. */
@@ -64,6 +70,7 @@ export async function openStores(
     return {
       mode: 'postgres',
       rulesets,
+      users: createPgUserStore(db),
       windows: createPgWindowStore({ db }),
       ping: () => db.ping(),
       openFlagOutbox: () => createPgFlagOutbox({ db }),
@@ -81,6 +88,7 @@ export async function openStores(
   return {
     mode: 'memory',
     rulesets,
+    users: createMemoryUserStore(),
     windows: createMemoryWindowStore(),
     ping: null,
     openFlagOutbox: null,
@@ -106,6 +114,7 @@ function openSqliteStores(path: string, logger: PinoLogger): Stores {
   return {
     mode: 'sqlite',
     rulesets,
+    users: createSqliteUserStore(db),
     windows: createSqliteWindowStore({ db }),
     ping: () => {
       try {

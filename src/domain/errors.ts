@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   RISK_ERR_UNAUTHORIZED: { retriable: false },
   RISK_ERR_FORBIDDEN: { retriable: false },
   RISK_ERR_NOT_FOUND: { retriable: false },
+  /** Too many failed sign-ins under a user name or from an address: wait (Retry-After). */
+  RISK_ERR_RATE_LIMITED: { retriable: true },
   RISK_ERR_UNAVAILABLE: { retriable: true },
   RISK_ERR_INTERNAL: { retriable: true },
 } as const;

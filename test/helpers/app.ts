@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { App } from '../../src/app/build-app.ts';
+import type { App, BuildAppOptions } from '../../src/app/build-app.ts';
 import { buildApp } from '../../src/app/build-app.ts';
 import { loadConfig } from '../../src/app/config.ts';
 
@@ -9,7 +9,10 @@ import { loadConfig } from '../../src/app/config.ts';
  * kept in memory unless the test says otherwise (EMBEDDED_STORE=sqlite, the default, writes a
  * file under DATA_DIR: the tests of embedded mode ask for it).
  */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<App> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  opts: BuildAppOptions = {},
+): Promise<App> {
   return buildApp(
     loadConfig({
       LOG_LEVEL: 'silent',
@@ -18,6 +21,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Ap
       DATA_DIR: join(tmpdir(), `risk-test-${process.pid}`),
       ...env,
     }),
+    opts,
   );
 }
 

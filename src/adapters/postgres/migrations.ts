@@ -94,6 +94,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX risk_flag_outbox_due ON risk_flag_outbox (next_attempt_at);
     `,
   },
+  {
+    id: 4,
+    name: 'users',
+    sql: `
+      -- DESIGN.md §4.10. Users are disabled, never deleted: the audit trail names them.
+      CREATE TABLE users (
+        username      text PRIMARY KEY,
+        role          text NOT NULL CHECK (role IN ('viewer', 'analyst', 'publisher', 'admin')),
+        password_hash text,  -- scrypt, parameters and salt included; null: token only
+        disabled      boolean NOT NULL DEFAULT false,
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        updated_at    timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE FUNCTION users_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'users are never deleted: disable them'; END $$;
+      CREATE TRIGGER users_no_delete BEFORE DELETE ON users
+        FOR EACH ROW EXECUTE FUNCTION users_no_delete();
+      -- At most one API token per user; token_id is the public half that finds the hash.
+      CREATE TABLE user_tokens (
+        token_id    text PRIMARY KEY,
+        username    text NOT NULL UNIQUE REFERENCES users (username),
+        secret_hash text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+      -- id_hash is the SHA-256 of the session id; times are epoch milliseconds of the
+      -- service's clock. No foreign key: a bootstrap (ADMIN_TOKEN) session has no user row.
+      CREATE TABLE user_sessions (
+        id_hash       text PRIMARY KEY,
+        username      text NOT NULL,
+        bootstrap     boolean NOT NULL,
+        created_at_ms bigint NOT NULL,
+        last_seen_ms  bigint NOT NULL,
+        expires_at_ms bigint NOT NULL
+      );
+      CREATE INDEX user_sessions_by_user ON user_sessions (username);
+      CREATE INDEX user_sessions_by_expiry ON user_sessions (expires_at_ms);
+    `,
+  },
 ];
 
 /** Any constant works; it only has to be the same for every replica of this service. */

@@ -105,6 +105,39 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX risk_flag_outbox_due ON risk_flag_outbox (next_attempt_at_ms, seq);
     `,
   },
+  {
+    id: 4,
+    name: 'users',
+    sql: `
+      -- DESIGN.md §4.10, as in the PostgreSQL schema. Users are disabled, never deleted.
+      CREATE TABLE users (
+        username      TEXT PRIMARY KEY,
+        role          TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'publisher', 'admin')),
+        password_hash TEXT,
+        disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        created_at    TEXT NOT NULL DEFAULT ${NOW_ISO},
+        updated_at    TEXT NOT NULL DEFAULT ${NOW_ISO}
+      ) STRICT;
+      CREATE TRIGGER users_no_delete BEFORE DELETE ON users
+        BEGIN SELECT RAISE(ABORT, 'users are never deleted: disable them'); END;
+      CREATE TABLE user_tokens (
+        token_id    TEXT PRIMARY KEY,
+        username    TEXT NOT NULL UNIQUE REFERENCES users (username),
+        secret_hash TEXT NOT NULL,
+        created_at  TEXT NOT NULL DEFAULT ${NOW_ISO}
+      ) STRICT;
+      CREATE TABLE user_sessions (
+        id_hash       TEXT PRIMARY KEY,
+        username      TEXT NOT NULL,
+        bootstrap     INTEGER NOT NULL CHECK (bootstrap IN (0, 1)),
+        created_at_ms INTEGER NOT NULL,
+        last_seen_ms  INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX user_sessions_by_user ON user_sessions (username);
+      CREATE INDEX user_sessions_by_expiry ON user_sessions (expires_at_ms);
+    `,
+  },
 ];
 
 /**

@@ -1,5 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { requireBearer } from './auth.ts';
+import type { FastifyRequest } from 'fastify';
+import type { AdminAuth } from './auth.ts';
+import { securedBy } from './auth.ts';
+import { RiskError } from '../../domain/errors.ts';
 import type { Transaction } from '../../domain/transaction.ts';
 import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN } from '../../domain/text.ts';
 import { transactionSchema } from '../../domain/transaction.ts';
@@ -7,8 +10,7 @@ import type { RulesAdmin } from '../../pipeline/rules-admin.ts';
 
 export interface RulesRoutesOptions {
   admin: RulesAdmin;
-  /** Unset: the administration API is disabled (every call 403). */
-  adminToken: string | undefined;
+  auth: AdminAuth;
 }
 
 /** Bodies with a whole ruleset, or a backtest's transactions, are larger than a transaction. */
@@ -19,6 +21,11 @@ export const MAX_BACKTEST_TRANSACTIONS = 10_000;
 const rulesArray = { type: 'array', description: 'json-rules-engine rules (DESIGN.md §4.3)' };
 /* Both are stored in PostgreSQL with the audit trail: no NUL, no control or bidi characters. */
 const actor = { type: 'string', minLength: 1, maxLength: 128, pattern: SAFE_ID_PATTERN };
+const author = {
+  ...actor,
+  description:
+    'Optional: the audit names the signed-in user. A user may only repeat their own name (another is a 400); the bootstrap ADMIN_TOKEN may name anyone (default "admin").',
+};
 const comment = { type: 'string', maxLength: 2000, pattern: SAFE_FREE_TEXT_PATTERN };
 /** Ruleset versions are PostgreSQL `integer`s. */
 const MAX_VERSION = 2_147_483_647;
@@ -40,21 +47,43 @@ const limitQuery = {
 const limitOf = (q: { limit?: string }): number => Math.min(1000, Number(q.limit ?? 100));
 
 /**
- * The rules administration API (DESIGN.md §4.6), behind the bearer token ADMIN_TOKEN: 401
- * without a token, 403 with a wrong one. Scoring needs no token.
+ * The audit's author: the signed-in user. A user may repeat their own name in `author` but not
+ * write another; the bootstrap ADMIN_TOKEN names whom it likes (default `admin`).
+ */
+export function authorOf(auth: AdminAuth, req: FastifyRequest, bodyAuthor?: string): string {
+  const who = auth.principalOf(req);
+  if (who.bootstrap || bodyAuthor === undefined || bodyAuthor === who.username)
+    return bodyAuthor ?? who.username;
+  throw new RiskError(
+    'RISK_ERR_VALIDATION',
+    `/author: must be left out or be your own user name (${who.username}): the audit names the signed-in user`,
+    [{ field: '/author', message: `must be left out or be ${who.username}` }],
+  );
+}
+
+/**
+ * The rules administration API (DESIGN.md §4.6, §4.10), for signed-in users by role: viewers
+ * read, analysts also validate and backtest, publishers also publish and roll back (401 without
+ * credentials, 403 with wrong ones or a role too low). Scoring needs no credential.
  */
 export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) => {
-  const { admin } = opts;
-  app.addHook('onRequest', requireBearer(opts.adminToken, 'the rules administration API'));
+  const { admin, auth } = opts;
+  const viewer = { onRequest: auth.require('viewer') };
+  const analyst = { onRequest: auth.require('analyst') };
+  const publisher = { onRequest: auth.require('publisher') };
+  const tags = ['rules'];
+  const security = securedBy;
 
-  app.get('/v1/rules', { schema: { tags: ['rules'] } }, () => admin.active());
+  app.get('/v1/rules', { ...viewer, schema: { tags, security } }, () => admin.active());
 
   app.post<{ Body: { rules: unknown } }>(
     '/v1/rules/validate',
     {
+      ...analyst,
       bodyLimit: RULES_BODY_LIMIT,
       schema: {
-        tags: ['rules'],
+        tags,
+        security,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -69,7 +98,7 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
   app.put<{
     Body: {
       rules: unknown;
-      author: string;
+      author?: string;
       comment?: string;
       expected_active_version?: number;
       allow_empty?: boolean;
@@ -77,16 +106,18 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
   }>(
     '/v1/rules',
     {
+      ...publisher,
       bodyLimit: RULES_BODY_LIMIT,
       schema: {
-        tags: ['rules'],
+        tags,
+        security,
         body: {
           type: 'object',
           additionalProperties: false,
-          required: ['rules', 'author'],
+          required: ['rules'],
           properties: {
             rules: rulesArray,
-            author: actor,
+            author,
             comment,
             expected_active_version: version,
             allow_empty: {
@@ -102,7 +133,7 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
     async (req, reply) => {
       const { active, changed } = await admin.publish({
         rules: req.body.rules,
-        author: req.body.author,
+        author: authorOf(auth, req, req.body.author),
         comment: req.body.comment ?? '',
         ...(req.body.expected_active_version !== undefined && {
           expectedActive: req.body.expected_active_version,
@@ -116,39 +147,40 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
 
   app.get<{ Querystring: { limit?: string } }>(
     '/v1/rules/versions',
-    { schema: { tags: ['rules'], querystring: limitQuery } },
+    { ...viewer, schema: { tags, security, querystring: limitQuery } },
     async (req) => ({ versions: await admin.versions(limitOf(req.query)) }),
   );
 
   app.get<{ Params: { version: string } }>(
     '/v1/rules/versions/:version',
-    { schema: { tags: ['rules'], params: versionParams } },
+    { ...viewer, schema: { tags, security, params: versionParams } },
     (req) => admin.version(Number(req.params.version)),
   );
 
   app.get<{ Querystring: { limit?: string } }>(
     '/v1/rules/audit',
-    { schema: { tags: ['rules'], querystring: limitQuery } },
+    { ...viewer, schema: { tags, security, querystring: limitQuery } },
     async (req) => ({ audit: await admin.audit(limitOf(req.query)) }),
   );
 
-  app.post<{ Body: { version?: number; author: string; comment?: string } }>(
+  app.post<{ Body: { version?: number; author?: string; comment?: string } }>(
     '/v1/rules/rollback',
     {
+      ...publisher,
       schema: {
-        tags: ['rules'],
+        tags,
+        security,
         body: {
           type: 'object',
           additionalProperties: false,
-          required: ['author'],
-          properties: { version, author: actor, comment },
+          properties: { version, author, comment },
         },
       },
     },
     async (req) => {
       const { active, from } = await admin.rollback({
         ...(req.body.version !== undefined && { to: req.body.version }),
-        actor: req.body.author,
+        actor: authorOf(auth, req, req.body.author),
         comment: req.body.comment ?? '',
       });
       const { rules: _rules, ...summary } = active;
@@ -159,9 +191,11 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
   app.post<{ Body: { rules: unknown; transactions?: Transaction[]; recent?: number } }>(
     '/v1/rules/backtest',
     {
+      ...analyst,
       bodyLimit: BACKTEST_BODY_LIMIT,
       schema: {
-        tags: ['rules'],
+        tags,
+        security,
         body: {
           type: 'object',
           additionalProperties: false,

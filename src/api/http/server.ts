@@ -11,6 +11,11 @@ import { healthRoutes } from './health-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 import type { RulesAdmin } from '../../pipeline/rules-admin.ts';
 import { rulesRoutes } from './rules-routes.ts';
+import type { AdminAuth } from './auth.ts';
+import { securitySchemes } from './auth.ts';
+import type { Accounts } from '../../pipeline/accounts.ts';
+import { sessionRoutes } from './session-routes.ts';
+import { usersRoutes } from './users-routes.ts';
 import { scoreRoutes } from './score-routes.ts';
 import type { WindowStore } from '../../pipeline/window-store.ts';
 import { windowsRoutes } from './windows-routes.ts';
@@ -24,7 +29,9 @@ export interface HttpServerOptions {
   draining: () => boolean;
   version: string;
   rulesAdmin: RulesAdmin;
-  adminToken: string | undefined;
+  /** Credentials and roles of the administration API (auth.ts). */
+  auth: AdminAuth;
+  accounts: Accounts;
   /** Serves `GET /v1/windows`. */
   windows: WindowStore;
   /** Whether `GET /v1/windows` takes the admin credential (config WINDOWS_AUTH). */
@@ -83,6 +90,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     openapi: {
       info: { title: 'Risk scoring API', version: opts.version },
       servers: [],
+      components: { securitySchemes },
     },
     exposeRoute: false,
   } as Parameters<typeof swagger>[1]);
@@ -94,11 +102,13 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(scoreRoutes, { score: opts.score });
   await app.register(healthRoutes, { checks: opts.checks, draining: opts.draining });
   await app.register(metricsRoutes, { registry: opts.registry });
-  await app.register(rulesRoutes, { admin: opts.rulesAdmin, adminToken: opts.adminToken });
+  await app.register(rulesRoutes, { admin: opts.rulesAdmin, auth: opts.auth });
+  await app.register(usersRoutes, { accounts: opts.accounts, auth: opts.auth });
+  await app.register(sessionRoutes, { auth: opts.auth });
   await app.register(windowsRoutes, {
     windows: opts.windows,
     auth: opts.windowsAuth ?? 'required',
-    adminToken: opts.adminToken,
+    adminAuth: opts.auth,
   });
   app.server.maxConnections = limits.maxConnections;
   return app;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { requireBearer, securedBy } from './auth.ts';
+import type { AdminAuth } from './auth.ts';
+import { securedBy } from './auth.ts';
 import { RiskError } from '../../domain/errors.ts';
 import { parseEventTime } from '../../domain/event-time.ts';
 import { eventTimeSchema } from '../../domain/transaction.ts';
@@ -11,7 +12,8 @@ export interface WindowsRoutesOptions {
   windows: WindowStore;
   /** `required`: the same bearer credential as the administration API; `none`: open. */
   auth: 'required' | 'none';
-  adminToken: string | undefined;
+  /** Checks the credential when `auth` is `required` (role viewer). */
+  adminAuth: AdminAuth;
   now?: () => number;
 }
 
@@ -69,8 +71,7 @@ const windowRowSchema = {
 export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opts) => {
   const now = opts.now ?? Date.now;
   // Amounts per country and category are business data: not for whoever reaches the port.
-  if (opts.auth === 'required')
-    app.addHook('onRequest', requireBearer(opts.adminToken, 'the windows API'));
+  if (opts.auth === 'required') app.addHook('onRequest', opts.adminAuth.require('viewer'));
   app.get<{
     Querystring: { from?: string; to?: string; dimension?: WindowDimension; limit?: string };
   }>(

@@ -95,8 +95,8 @@ describe('rules administration API (embedded, memory store)', () => {
     assert.equal(errorOf(bad.body).details?.[0]?.field, '/rules/0/event/params/action');
     assert.equal((await call(app, 'GET', '/v1/rules')).body.version, before.body.version);
 
-    const noAuthor = await call(app, 'PUT', '/v1/rules', { rules: defaults });
-    assert.equal(noAuthor.status, 400);
+    const blankAuthor = await call(app, 'PUT', '/v1/rules', { rules: defaults, author: '' });
+    assert.equal(blankAuthor.status, 400);
 
     const pub = await call(app, 'PUT', '/v1/rules', {
       rules: [amountOver('over-100', 100, { score: 60, description: 'v2 rule' })],
@@ -226,12 +226,15 @@ describe('rules administration API (embedded, memory store)', () => {
   });
 });
 
-test('without ADMIN_TOKEN the administration API is disabled', async () => {
+test('without ADMIN_TOKEN only users sign in: a bearer that is no user token is a 403', async () => {
   const app = await buildTestApp();
   try {
     const r = await call(app, 'GET', '/v1/rules');
     assert.equal(r.status, 403);
-    assert.match(errorOf(r.body).message, /set ADMIN_TOKEN/);
+    assert.match(errorOf(r.body).message, /ADMIN_TOKEN is not set/);
+    const none = await call(app, 'GET', '/v1/rules', undefined, {});
+    assert.equal(none.status, 401);
+    assert.match(errorOf(none.body).message, /POST \/v1\/session/);
   } finally {
     await app.close();
   }
