@@ -106,7 +106,9 @@ export function createAdminAuth(opts: AdminAuthOptions): AdminAuth {
       } catch {
         host = undefined;
       }
-      if (host !== req.headers.host)
+      // Browsers leave the default port out of both; inject() and some proxies write it.
+      const bare = (h: string | undefined) => h?.replace(/:(80|443)$/, '');
+      if (bare(host) !== bare(req.headers.host))
         throw new RiskError('RISK_ERR_FORBIDDEN', `requests from ${origin} are not accepted`);
     }
   }
