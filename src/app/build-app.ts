@@ -237,6 +237,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     recent,
     thresholds,
     runBacktest: (job) => backtests.run(job),
+    approval: config.RULES_APPROVAL,
   });
   const watcher = rulesSetup.startWatching(async (next) => {
     const { active, changed } = await rulesAdmin.publish({

@@ -76,6 +76,11 @@ const schema = z
      * it open, for a network where only trusted dashboards reach the port.
      */
     WINDOWS_AUTH: z.enum(['required', 'none']).default('required'),
+    /**
+     * Four-eyes publishing. `required`: `PUT /v1/rules` stores a proposal that another
+     * publisher approves (or rejects); `off` (default): a publisher's PUT publishes.
+     */
+    RULES_APPROVAL: z.enum(['required', 'off']).default('off'),
     RISK_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

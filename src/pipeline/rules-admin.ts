@@ -12,6 +12,10 @@ import type { BacktestJob } from './backtest-job.ts';
 import type { LiveRuleset } from './live-ruleset.ts';
 import type { RecentScored } from './recent-scored.ts';
 import type {
+  DecideInput,
+  ProposalStatus,
+  RulesetProposal,
+  RulesetProposalSummary,
   PublishResult,
   RulesetAuditEntry,
   RulesetOrigin,
@@ -72,9 +76,13 @@ export interface RulesAdminOptions {
    * loop that answers scoring calls: see app/backtest-pool.ts.
    */
   runBacktest: (job: BacktestJob) => Promise<BacktestReport>;
+  /** `required`: the API proposes instead of publishing (four eyes); default `off`. */
+  approval?: 'required' | 'off';
 }
 
 export interface RulesAdmin {
+  /** RULES_APPROVAL=required: a PUT of the API is a proposal that another publisher approves. */
+  readonly approvalRequired: boolean;
   active(): Promise<RulesetVersion>;
   validate(rules: unknown): { valid: true; rule_count: number; content_hash: string };
   publish(input: {
@@ -94,6 +102,19 @@ export interface RulesAdmin {
   version(v: number): Promise<RulesetVersion>;
   audit(limit: number): Promise<RulesetAuditEntry[]>;
   backtest(input: BacktestInput): Promise<BacktestResult>;
+  /** Four-eyes publishing: stores a proposal (null when the rules equal the active ones). */
+  propose(input: {
+    rules: unknown;
+    author: string;
+    comment: string;
+    expectedActive?: number;
+    allowEmpty?: boolean;
+  }): Promise<RulesetProposal | null>;
+  proposals(limit: number, status?: ProposalStatus): Promise<RulesetProposalSummary[]>;
+  proposal(id: number): Promise<RulesetProposal>;
+  /** Publishes a pending proposal; its author may not (four eyes). */
+  approve(input: DecideInput): Promise<{ proposal: RulesetProposal; active: RulesetVersion }>;
+  reject(input: DecideInput): Promise<RulesetProposal>;
 }
 
 /**
@@ -111,7 +132,43 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
     return found;
   }
 
+  /** The checks of a publish, shared with proposals: every problem listed, empty sets refused. */
+  function checkedForPublish(input: unknown, allowEmpty: boolean | undefined): RiskRule[] {
+    const rules = checkRuleset(input);
+    if (rules.length === 0 && allowEmpty !== true) {
+      throw new RiskError(
+        'RISK_ERR_VALIDATION',
+        'an empty ruleset approves every transaction; send allow_empty: true to publish it anyway',
+        [{ field: '/rules', message: 'must hold at least one rule (or set allow_empty: true)' }],
+      );
+    }
+    return rules;
+  }
+
   return {
+    approvalRequired: opts.approval === 'required',
+    async propose(input) {
+      const rules = checkedForPublish(input.rules, input.allowEmpty);
+      return store.propose({
+        rules,
+        content_hash: rulesetHash(rules),
+        author: input.author,
+        comment: input.comment,
+        ...(input.expectedActive !== undefined && { expectedActive: input.expectedActive }),
+      });
+    },
+    proposals: (limit, status) => store.proposals(limit, status),
+    async proposal(id) {
+      const found = await store.proposal(id);
+      if (found === null) throw new RiskError('RISK_ERR_NOT_FOUND', `no ruleset proposal ${id}`);
+      return found;
+    },
+    async approve(input) {
+      const result = await store.approve(input);
+      await live.refresh();
+      return result;
+    },
+    reject: (input) => store.reject(input),
     async active() {
       return mustGet(live.version());
     },
@@ -120,14 +177,7 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
       return { valid: true, rule_count: checked.length, content_hash: rulesetHash(checked) };
     },
     async publish(input) {
-      const rules = checkRuleset(input.rules);
-      if (rules.length === 0 && input.allowEmpty !== true) {
-        throw new RiskError(
-          'RISK_ERR_VALIDATION',
-          'an empty ruleset approves every transaction; send allow_empty: true to publish it anyway',
-          [{ field: '/rules', message: 'must hold at least one rule (or set allow_empty: true)' }],
-        );
-      }
+      const rules = checkedForPublish(input.rules, input.allowEmpty);
       const result = await store.publish({
         rules,
         content_hash: rulesetHash(rules),

@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/fakes.ts';
+import { isRiskError } from '../../src/domain/errors.ts';
 import { rulesetHash } from '../../src/domain/rules/hash.ts';
 import type { RiskRule } from '../../src/domain/rules/types.ts';
 import type { PublishInput, RulesetStore } from '../../src/pipeline/ruleset-store.ts';
@@ -198,6 +199,107 @@ export function rulesetStoreConformance(name: string, make: RulesetStoreFactory)
         });
         const got = (await s.active())?.rules[0];
         assert.equal(JSON.stringify(got), JSON.stringify(rule));
+      }));
+
+    const codeOf = (err: unknown) => (isRiskError(err) ? err.code : String(err));
+
+    test('a proposal waits; another person approves it as a new version; the audit says who', () =>
+      withStore(async (s) => {
+        await s.seedIfEmpty(publishInput(['a'], { source: 'seed' }));
+        const { source: _s, ...proposed } = publishInput(['a', 'b'], { author: 'ana' });
+        const p = await s.propose(proposed);
+        assert.ok(p);
+        assert.equal(p.status, 'pending');
+        assert.equal(p.expected_active_version, 1);
+        assert.deepEqual(p.rules, [ruleOf('a'), ruleOf('b')]);
+        assert.equal(await s.activeVersion(), 1, 'nothing published yet');
+        assert.equal(
+          await s.propose({ ...publishInput(['a']), author: 'ana' }),
+          null,
+          'equal to active',
+        );
+        await assert.rejects(
+          s.approve({ id: p.id, actor: 'ana', comment: '' }),
+          (err) => codeOf(err) === 'RISK_ERR_FORBIDDEN',
+        );
+        const { proposal, active } = await s.approve({ id: p.id, actor: 'pia', comment: 'ok' });
+        assert.equal(active.version, 2);
+        assert.equal(active.author, 'ana');
+        assert.deepEqual(active.rules, [ruleOf('a'), ruleOf('b')]);
+        assert.equal(await s.activeVersion(), 2);
+        assert.deepEqual(
+          [proposal.status, proposal.decided_by, proposal.decision_comment, proposal.version],
+          ['approved', 'pia', 'ok', 2],
+        );
+        assert.match(proposal.decided_at ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        await assert.rejects(
+          s.approve({ id: p.id, actor: 'pia', comment: '' }),
+          (err) => codeOf(err) === 'RISK_ERR_CONFLICT',
+        );
+        const audit = await s.audit(3);
+        assert.deepEqual(
+          audit.map((e) => [e.action, e.version, e.from_version, e.proposal_id, e.actor]),
+          [
+            ['approve', 2, 1, p.id, 'pia'],
+            ['propose', null, null, p.id, 'ana'],
+            ['seed', 1, null, null, 'alice'],
+          ],
+        );
+        // Undo after an approval returns to the version before it.
+        const back = await s.rollback({ actor: 'pia', comment: '' });
+        assert.equal(back.active.version, 1);
+      }));
+
+    test('a rejected proposal publishes nothing; a stale one cannot be approved', () =>
+      withStore(async (s) => {
+        await s.seedIfEmpty(publishInput(['a'], { source: 'seed' }));
+        const one = await s.propose({ ...publishInput(['x']), author: 'ana' });
+        const two = await s.propose({ ...publishInput(['y']), author: 'ana' });
+        assert.ok(one && two);
+        const rejected = await s.reject({ id: one.id, actor: 'pia', comment: 'no: too broad' });
+        assert.deepEqual(
+          [rejected.status, rejected.decided_by, rejected.decision_comment, rejected.version],
+          ['rejected', 'pia', 'no: too broad', null],
+        );
+        await assert.rejects(
+          s.approve({ id: one.id, actor: 'pia', comment: '' }),
+          (err) => codeOf(err) === 'RISK_ERR_CONFLICT',
+        );
+        await s.publish(publishInput(['z'], { author: 'pia' }));
+        await assert.rejects(
+          s.approve({ id: two.id, actor: 'pia', comment: '' }),
+          (err) => codeOf(err) === 'RISK_ERR_CONFLICT',
+        );
+        assert.equal((await s.proposal(two.id))?.status, 'pending');
+        await assert.rejects(
+          s.approve({ id: 999, actor: 'pia', comment: '' }),
+          (err) => codeOf(err) === 'RISK_ERR_NOT_FOUND',
+        );
+        assert.equal(await s.proposal(999), null);
+        await assert.rejects(
+          s.propose({ ...publishInput(['w']), author: 'ana', expectedActive: 1 }),
+          (err) => codeOf(err) === 'RISK_ERR_CONFLICT',
+        );
+        assert.deepEqual(
+          (await s.proposals(10)).map((p) => [p.id, p.status]),
+          [
+            [two.id, 'pending'],
+            [one.id, 'rejected'],
+          ],
+        );
+        assert.deepEqual(
+          (await s.proposals(10, 'pending')).map((p) => p.id),
+          [two.id],
+        );
+        assert.equal('rules' in ((await s.proposals(1))[0] ?? {}), false);
+        const audit = await s.audit(2);
+        assert.deepEqual(
+          audit.map((e) => [e.action, e.version, e.actor]),
+          [
+            ['publish', 2, 'pia'],
+            ['reject', null, 'pia'],
+          ],
+        );
       }));
   });
 }

@@ -130,3 +130,44 @@ describe('two replicas on one PostgreSQL', () => {
     })();
   });
 });
+
+test('four eyes on PostgreSQL: proposed on one replica, refused to its author, approved by another publisher on the other', async () => {
+  const tdb = await createThrowawayDb('four_eyes');
+  made.push(tdb);
+  const env = { DATABASE_URL: tdb.url, ADMIN_TOKEN: ADMIN, RULES_APPROVAL: 'required' };
+  const a = await buildTestApp(env, { hasher: fastHasher });
+  const b = await buildTestApp(env, { hasher: fastHasher });
+  try {
+    const ana = await addUser(a, ADMIN, 'ana', 'analyst');
+    const pia = await addUser(a, ADMIN, 'pia', 'publisher');
+    const rules = [
+      {
+        name: 'four-eyes',
+        conditions: { all: [{ fact: 'amount', operator: 'greaterThan', value: 9 }] },
+        event: { type: 'risk', params: { score: 9 } },
+      },
+    ];
+    const proposed = await call(a, 'PUT', '/v1/rules', { as: ana, body: { rules } });
+    assert.equal(proposed.status, 202, JSON.stringify(proposed.body));
+    const id = String((proposed.body.proposal as { id: number }).id);
+    const own = await call(b, 'POST', `/v1/rules/proposals/${id}/approve`, { as: ana });
+    assert.equal(own.status, 403);
+    const approved = await call(b, 'POST', `/v1/rules/proposals/${id}/approve`, {
+      as: pia,
+      body: { comment: 'ok' },
+    });
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.equal((approved.body.active as { version: number }).version, 2);
+    const audit = await call(a, 'GET', '/v1/rules/audit?limit=2', { as: ana });
+    assert.deepEqual(
+      (audit.body.audit as Array<Record<string, unknown>>).map((e) => [e.action, e.actor]),
+      [
+        ['approve', 'pia'],
+        ['propose', 'ana'],
+      ],
+    );
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});

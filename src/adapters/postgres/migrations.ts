@@ -132,6 +132,38 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX user_sessions_by_expiry ON user_sessions (expires_at_ms);
     `,
   },
+  {
+    id: 5,
+    name: 'ruleset_proposals',
+    sql: `
+      -- Four-eyes publishing (RULES_APPROVAL=required): a proposal waits for another publisher.
+      CREATE TABLE ruleset_proposals (
+        id                      bigserial PRIMARY KEY,
+        rules                   json NOT NULL,
+        rule_count              integer NOT NULL,
+        content_hash            text NOT NULL,
+        author                  text NOT NULL,
+        comment                 text NOT NULL DEFAULT '',
+        expected_active_version integer REFERENCES ruleset_versions (version),
+        status                  text NOT NULL DEFAULT 'pending'
+          CHECK (status IN ('pending', 'approved', 'rejected')),
+        created_at              timestamptz NOT NULL DEFAULT now(),
+        decided_by              text,
+        decided_at              timestamptz,
+        decision_comment        text,
+        version                 integer REFERENCES ruleset_versions (version)
+      );
+      CREATE INDEX ruleset_proposals_by_status ON ruleset_proposals (status, id);
+      -- The audit also records proposals and their rejection, which activate no version.
+      ALTER TABLE ruleset_audit DROP CONSTRAINT ruleset_audit_action_check;
+      ALTER TABLE ruleset_audit ADD CONSTRAINT ruleset_audit_action_check
+        CHECK (action IN ('seed', 'publish', 'rollback', 'propose', 'approve', 'reject'));
+      ALTER TABLE ruleset_audit ALTER COLUMN version DROP NOT NULL;
+      ALTER TABLE ruleset_audit ADD CONSTRAINT ruleset_audit_version_check
+        CHECK ((version IS NULL) = (action IN ('propose', 'reject')));
+      ALTER TABLE ruleset_audit ADD COLUMN proposal_id bigint REFERENCES ruleset_proposals (id);
+    `,
+  },
 ];
 
 /** Any constant works; it only has to be the same for every replica of this service. */

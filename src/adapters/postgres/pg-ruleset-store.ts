@@ -1,5 +1,9 @@
 import { RiskError } from '../../domain/errors.ts';
 import type {
+  DecideInput,
+  ProposalStatus,
+  RulesetProposal,
+  RulesetProposalSummary,
   PublishInput,
   PublishResult,
   RulesetAuditEntry,
@@ -7,7 +11,11 @@ import type {
   RulesetVersion,
   RulesetVersionSummary,
 } from '../../pipeline/ruleset-store.ts';
-import { rollbackRefusals, staleActiveVersion } from '../../pipeline/ruleset-store.ts';
+import {
+  proposalRefusals,
+  rollbackRefusals,
+  staleActiveVersion,
+} from '../../pipeline/ruleset-store.ts';
 import type { Database, Queryable } from './database.ts';
 
 /** Every replica LISTENs here; the payload is the newly active version. */
@@ -21,6 +29,13 @@ type VersionRow = RulesetVersion;
 
 const VERSION_COLUMNS = `v.version, v.rule_count, v.content_hash, v.author, v.comment, v.source,
   to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
+
+const iso = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const PROPOSAL_COLUMNS = `id::int AS id, rule_count, content_hash, author, comment,
+  expected_active_version, status, ${iso('created_at')} AS created_at, decided_by,
+  ${iso('decided_at')} AS decided_at, decision_comment, version`;
 
 /** Ruleset versions in a PostgreSQL server. Run `migrate` first. */
 export function createPgRulesetStore(db: Database): RulesetStore {
@@ -40,8 +55,9 @@ export function createPgRulesetStore(db: Database): RulesetStore {
   async function insertVersion(
     q: Queryable,
     input: Omit<PublishInput, 'expectedActive'>,
-    action: 'seed' | 'publish',
+    action: 'seed' | 'publish' | 'approve',
     from: number | null,
+    approval?: { proposalId: number; actor: string; comment: string },
   ): Promise<RulesetVersion> {
     const [next] = await q.query<{ version: number }>(
       'SELECT (COALESCE(max(version), 0) + 1)::int AS version FROM ruleset_versions',
@@ -60,7 +76,18 @@ export function createPgRulesetStore(db: Database): RulesetStore {
         input.source,
       ],
     );
-    await activate(q, version, action, from, input.author, input.comment);
+    if (approval === undefined)
+      await activate(q, version, action, from, input.author, input.comment);
+    else
+      await activate(
+        q,
+        version,
+        action,
+        from,
+        approval.actor,
+        approval.comment,
+        approval.proposalId,
+      );
     const stored = await get(q, version);
     if (stored === null) throw new Error(`ruleset version ${version} vanished after insert`);
     return stored;
@@ -69,10 +96,11 @@ export function createPgRulesetStore(db: Database): RulesetStore {
   async function activate(
     q: Queryable,
     version: number,
-    action: 'seed' | 'publish' | 'rollback',
+    action: RulesetAuditEntry['action'],
     from: number | null,
     actor: string,
     comment: string,
+    proposalId: number | null = null,
   ): Promise<void> {
     await q.query(
       `INSERT INTO ruleset_active (singleton, version, changed_at) VALUES (true, $1, now())
@@ -80,9 +108,9 @@ export function createPgRulesetStore(db: Database): RulesetStore {
       [version],
     );
     await q.query(
-      `INSERT INTO ruleset_audit (action, version, from_version, actor, comment)
-       VALUES ($1, $2, $3, $4, $5)`,
-      [action, version, from, actor, comment],
+      `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [action, version, from, actor, comment, proposalId],
     );
     // Delivered on commit only, so a listener never reloads a version that was rolled back.
     await q.query('SELECT pg_notify($1, $2)', [RULESET_CHANNEL, String(version)]);
@@ -96,7 +124,119 @@ export function createPgRulesetStore(db: Database): RulesetStore {
     });
   }
 
+  async function getProposal(
+    q: Queryable,
+    id: number,
+    lock = false,
+  ): Promise<RulesetProposal | null> {
+    const rows = await q.query<RulesetProposal>(
+      `SELECT ${PROPOSAL_COLUMNS}, rules FROM ruleset_proposals WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async function pending(q: Queryable, id: number): Promise<RulesetProposal> {
+    const p = await getProposal(q, id, true);
+    if (p === null) throw proposalRefusals.unknown(id);
+    if (p.status !== 'pending') throw proposalRefusals.decided(p);
+    return p;
+  }
+
+  async function decide(
+    q: Queryable,
+    id: number,
+    status: ProposalStatus,
+    input: DecideInput,
+    version: number | null,
+  ): Promise<RulesetProposal> {
+    await q.query(
+      `UPDATE ruleset_proposals SET status = $2, decided_by = $3, decision_comment = $4,
+         version = $5, decided_at = now() WHERE id = $1`,
+      [id, status, input.actor, input.comment, version],
+    );
+    const p = await getProposal(q, id);
+    if (p === null) throw new Error(`proposal ${id} vanished`);
+    return p;
+  }
+
+  /** Ids beyond PostgreSQL's integer are no proposal (and would fail the query). */
+  const MAX_ID = 2_147_483_647;
+
   return {
+    async propose(input) {
+      return locked(async (q) => {
+        const current = await activeVersion(q);
+        if (input.expectedActive !== undefined && input.expectedActive !== current)
+          throw staleActiveVersion(current, input.expectedActive);
+        if (current !== null && (await get(q, current))?.content_hash === input.content_hash)
+          return null;
+        const [row] = await q.query<{ id: number }>(
+          `INSERT INTO ruleset_proposals
+             (rules, rule_count, content_hash, author, comment, expected_active_version)
+           VALUES ($1::json, $2, $3, $4, $5, $6) RETURNING id::int AS id`,
+          [
+            JSON.stringify(input.rules),
+            input.rules.length,
+            input.content_hash,
+            input.author,
+            input.comment,
+            input.expectedActive ?? current,
+          ],
+        );
+        const id = row?.id ?? 0;
+        await q.query(
+          `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
+           VALUES ('propose', NULL, NULL, $1, $2, $3)`,
+          [input.author, input.comment, id],
+        );
+        return getProposal(q, id);
+      });
+    },
+    proposals(limit, status): Promise<RulesetProposalSummary[]> {
+      return db.query<RulesetProposalSummary>(
+        `SELECT ${PROPOSAL_COLUMNS} FROM ruleset_proposals
+          WHERE $1::text IS NULL OR status = $1 ORDER BY id DESC LIMIT $2`,
+        [status ?? null, limit],
+      );
+    },
+    proposal: (id) => (id > MAX_ID ? Promise.resolve(null) : getProposal(db, id)),
+    approve(input) {
+      if (input.id > MAX_ID) return Promise.reject(proposalRefusals.unknown(input.id));
+      return locked(async (q) => {
+        const p = await pending(q, input.id);
+        if (p.author === input.actor) throw proposalRefusals.ownProposal(p);
+        const current = await activeVersion(q);
+        if (p.expected_active_version !== current)
+          throw staleActiveVersion(current, p.expected_active_version ?? 0);
+        const active = await insertVersion(
+          q,
+          {
+            rules: p.rules,
+            content_hash: p.content_hash,
+            author: p.author,
+            comment: p.comment,
+            source: 'api',
+          },
+          'approve',
+          current,
+          { proposalId: p.id, actor: input.actor, comment: input.comment },
+        );
+        return { proposal: await decide(q, p.id, 'approved', input, active.version), active };
+      });
+    },
+    reject(input) {
+      if (input.id > MAX_ID) return Promise.reject(proposalRefusals.unknown(input.id));
+      return locked(async (q) => {
+        const p = await pending(q, input.id);
+        await q.query(
+          `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
+           VALUES ('reject', NULL, NULL, $1, $2, $3)`,
+          [input.actor, input.comment, p.id],
+        );
+        return decide(q, p.id, 'rejected', input, null);
+      });
+    },
     async active() {
       const rows = await db.query<VersionRow>(
         `SELECT ${VERSION_COLUMNS}, v.rules
@@ -160,7 +300,8 @@ export function createPgRulesetStore(db: Database): RulesetStore {
     },
     async audit(limit): Promise<RulesetAuditEntry[]> {
       return db.query<RulesetAuditEntry>(
-        `SELECT id::int AS id, action, version, from_version, actor, comment,
+        `SELECT id::int AS id, action, version, from_version, proposal_id::int AS proposal_id,
+                actor, comment,
                 to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
            FROM ruleset_audit ORDER BY id DESC LIMIT $1`,
         [limit],

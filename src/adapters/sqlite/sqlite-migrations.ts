@@ -138,6 +138,49 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX user_sessions_by_expiry ON user_sessions (expires_at_ms);
     `,
   },
+  {
+    id: 5,
+    name: 'ruleset_proposals',
+    sql: `
+      -- Four-eyes publishing (RULES_APPROVAL=required), as in the PostgreSQL schema.
+      CREATE TABLE ruleset_proposals (
+        id                      INTEGER PRIMARY KEY AUTOINCREMENT,
+        rules                   TEXT NOT NULL,
+        rule_count              INTEGER NOT NULL,
+        content_hash            TEXT NOT NULL,
+        author                  TEXT NOT NULL,
+        comment                 TEXT NOT NULL DEFAULT '',
+        expected_active_version INTEGER REFERENCES ruleset_versions (version),
+        status                  TEXT NOT NULL DEFAULT 'pending'
+          CHECK (status IN ('pending', 'approved', 'rejected')),
+        created_at              TEXT NOT NULL DEFAULT ${NOW_ISO},
+        decided_by              TEXT,
+        decided_at              TEXT,
+        decision_comment        TEXT,
+        version                 INTEGER REFERENCES ruleset_versions (version)
+      ) STRICT;
+      CREATE INDEX ruleset_proposals_by_status ON ruleset_proposals (status, id);
+      -- SQLite cannot change a CHECK or a NOT NULL in place: the audit table is rebuilt with
+      -- its rows (ids kept), as its documentation's twelve-step recipe does.
+      CREATE TABLE ruleset_audit_v5 (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        action       TEXT NOT NULL
+          CHECK (action IN ('seed', 'publish', 'rollback', 'propose', 'approve', 'reject')),
+        version      INTEGER REFERENCES ruleset_versions (version),
+        from_version INTEGER REFERENCES ruleset_versions (version),
+        actor        TEXT NOT NULL,
+        comment      TEXT NOT NULL DEFAULT '',
+        at           TEXT NOT NULL DEFAULT ${NOW_ISO},
+        proposal_id  INTEGER REFERENCES ruleset_proposals (id),
+        CHECK ((version IS NULL) = (action IN ('propose', 'reject')))
+      ) STRICT;
+      INSERT INTO ruleset_audit_v5 (id, action, version, from_version, actor, comment, at)
+        SELECT id, action, version, from_version, actor, comment, at FROM ruleset_audit;
+      DROP TABLE ruleset_audit;
+      ALTER TABLE ruleset_audit_v5 RENAME TO ruleset_audit;
+      CREATE INDEX ruleset_audit_by_version ON ruleset_audit (version, id);
+    `,
+  },
 ];
 
 /**

@@ -1,15 +1,23 @@
 import { RiskError } from '../../domain/errors.ts';
 import type { RiskRule } from '../../domain/rules/types.ts';
 import type {
+  ProposalStatus,
   PublishInput,
   PublishResult,
   RulesetAuditEntry,
+  RulesetProposal,
+  RulesetProposalSummary,
   RulesetOrigin,
   RulesetStore,
   RulesetVersion,
   RulesetVersionSummary,
+  DecideInput,
 } from '../../pipeline/ruleset-store.ts';
-import { rollbackRefusals, staleActiveVersion } from '../../pipeline/ruleset-store.ts';
+import {
+  proposalRefusals,
+  rollbackRefusals,
+  staleActiveVersion,
+} from '../../pipeline/ruleset-store.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 /** In-process channel: the payload is the newly active version. */
@@ -27,6 +35,11 @@ interface VersionRow {
 
 const VERSION_COLUMNS =
   'v.version, v.rule_count, v.content_hash, v.author, v.comment, v.source, v.created_at';
+
+const PROPOSAL_COLUMNS = `id, rule_count, content_hash, author, comment, expected_active_version,
+  status, created_at, decided_by, decided_at, decision_comment, version`;
+
+type ProposalRow = RulesetProposalSummary;
 
 const toVersion = (row: VersionRow & { rules: string }): RulesetVersion => ({
   version: row.version,
@@ -66,6 +79,7 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
     from: number | null,
     actor: string,
     comment: string,
+    proposalId: number | null = null,
   ): void {
     db.run(
       `INSERT INTO ruleset_active (singleton, version) VALUES (1, ?)
@@ -74,20 +88,22 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
       version,
     );
     db.run(
-      `INSERT INTO ruleset_audit (action, version, from_version, actor, comment)
-       VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
+       VALUES (?, ?, ?, ?, ?, ?)`,
       action,
       version,
       from,
       actor,
       comment,
+      proposalId,
     );
   }
 
   function insertVersion(
     input: Omit<PublishInput, 'expectedActive'>,
-    action: 'seed' | 'publish',
+    action: 'seed' | 'publish' | 'approve',
     from: number | null,
+    approval?: { proposalId: number; actor: string; comment: string },
   ): RulesetVersion {
     const next = db.get<{ version: number }>(
       'SELECT COALESCE(max(version), 0) + 1 AS version FROM ruleset_versions',
@@ -104,7 +120,8 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
       input.comment,
       input.source,
     );
-    activate(version, action, from, input.author, input.comment);
+    if (approval === undefined) activate(version, action, from, input.author, input.comment);
+    else activate(version, action, from, approval.actor, approval.comment, approval.proposalId);
     const stored = get(version);
     if (stored === null) throw new Error(`ruleset version ${version} vanished after insert`);
     return stored;
@@ -123,6 +140,33 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  function getProposal(id: number): RulesetProposal | null {
+    const row = db.get<ProposalRow & { rules: string }>(
+      `SELECT ${PROPOSAL_COLUMNS}, rules FROM ruleset_proposals WHERE id = ?`,
+      id,
+    );
+    return row === undefined ? null : { ...row, rules: JSON.parse(row.rules) as RiskRule[] };
+  }
+
+  function pending(id: number): RulesetProposal {
+    const p = getProposal(id);
+    if (p === null) throw proposalRefusals.unknown(id);
+    if (p.status !== 'pending') throw proposalRefusals.decided(p);
+    return p;
+  }
+
+  function decide(id: number, status: ProposalStatus, input: DecideInput, version: number | null) {
+    db.run(
+      `UPDATE ruleset_proposals SET status = ?, decided_by = ?, decision_comment = ?,
+         version = ?, decided_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
+      status,
+      input.actor,
+      input.comment,
+      version,
+      id,
+    );
   }
 
   const read = <T>(fn: () => T): Promise<T> => {
@@ -191,6 +235,98 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
         },
         (r) => r.active.version,
       ),
+    propose: (input) =>
+      change(
+        (): RulesetProposal | null => {
+          const current = activeVersion();
+          if (input.expectedActive !== undefined && input.expectedActive !== current)
+            throw staleActiveVersion(current, input.expectedActive);
+          if (current !== null && get(current)?.content_hash === input.content_hash) return null;
+          const id = Number(
+            db
+              .statement(
+                `INSERT INTO ruleset_proposals
+                 (rules, rule_count, content_hash, author, comment, expected_active_version)
+               VALUES (?, ?, ?, ?, ?, ?)`,
+              )
+              .run(
+                JSON.stringify(input.rules),
+                input.rules.length,
+                input.content_hash,
+                input.author,
+                input.comment,
+                input.expectedActive ?? current,
+              ).lastInsertRowid,
+          );
+          db.run(
+            `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
+             VALUES ('propose', NULL, NULL, ?, ?, ?)`,
+            input.author,
+            input.comment,
+            id,
+          );
+          return getProposal(id);
+        },
+        () => null,
+      ),
+    proposals: (limit, status) =>
+      read(() =>
+        db
+          .all<ProposalRow>(
+            `SELECT ${PROPOSAL_COLUMNS} FROM ruleset_proposals
+              WHERE ? IS NULL OR status = ? ORDER BY id DESC LIMIT ?`,
+            status ?? null,
+            status ?? null,
+            limit,
+          )
+          .map((r) => ({ ...r })),
+      ),
+    proposal: (id) => read(() => getProposal(id)),
+    approve: (input) =>
+      change(
+        () => {
+          const p = pending(input.id);
+          if (p.author === input.actor) throw proposalRefusals.ownProposal(p);
+          const current = activeVersion();
+          if (p.expected_active_version !== current)
+            throw staleActiveVersion(current, p.expected_active_version ?? 0);
+          const active = insertVersion(
+            {
+              rules: p.rules,
+              content_hash: p.content_hash,
+              author: p.author,
+              comment: p.comment,
+              source: 'api',
+            },
+            'approve',
+            current,
+            { proposalId: p.id, actor: input.actor, comment: input.comment },
+          );
+          decide(p.id, 'approved', input, active.version);
+          const proposal = getProposal(p.id);
+          if (proposal === null) throw new Error(`proposal ${p.id} vanished`);
+          return { proposal, active };
+        },
+        (r) => r.active.version,
+      ),
+    reject: (input) =>
+      change(
+        () => {
+          const p = pending(input.id);
+          decide(p.id, 'rejected', input, null);
+          db.run(
+            `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
+             VALUES ('reject', NULL, NULL, ?, ?, ?)`,
+            input.actor,
+            input.comment,
+            p.id,
+          );
+          const proposal = getProposal(p.id);
+          if (proposal === null) throw new Error(`proposal ${p.id} vanished`);
+          return proposal;
+        },
+        () => null,
+      ),
     get: (version) => read(() => get(version)),
     list: (limit) =>
       read(() =>
@@ -207,7 +343,7 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
       read(() =>
         db
           .all<RulesetAuditEntry>(
-            `SELECT id, action, version, from_version, actor, comment, at
+            `SELECT id, action, version, from_version, proposal_id, actor, comment, at
              FROM ruleset_audit ORDER BY id DESC LIMIT ?`,
             limit,
           )

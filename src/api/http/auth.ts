@@ -178,3 +178,18 @@ export function createAdminAuth(opts: AdminAuthOptions): AdminAuth {
     rethrow,
   };
 }
+
+/**
+ * The audit's author: the signed-in user. A user may repeat their own name in `author` but not
+ * write another; the bootstrap ADMIN_TOKEN names whom it likes (default `admin`).
+ */
+export function authorOf(auth: AdminAuth, req: FastifyRequest, bodyAuthor?: string): string {
+  const who = auth.principalOf(req);
+  if (who.bootstrap || bodyAuthor === undefined || bodyAuthor === who.username)
+    return bodyAuthor ?? who.username;
+  throw new RiskError(
+    'RISK_ERR_VALIDATION',
+    `/author: must be left out or be your own user name (${who.username}): the audit names the signed-in user`,
+    [{ field: '/author', message: `must be left out or be ${who.username}` }],
+  );
+}

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { FastifyRequest } from 'fastify';
 import type { AdminAuth } from './auth.ts';
-import { securedBy } from './auth.ts';
-import { RiskError } from '../../domain/errors.ts';
+import { authorOf, securedBy } from './auth.ts';
 import type { Transaction } from '../../domain/transaction.ts';
 import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN } from '../../domain/text.ts';
 import { transactionSchema } from '../../domain/transaction.ts';
 import type { RulesAdmin } from '../../pipeline/rules-admin.ts';
+import { proposalsRoutes } from './proposals-routes.ts';
 
 export interface RulesRoutesOptions {
   admin: RulesAdmin;
@@ -47,26 +46,11 @@ const limitQuery = {
 const limitOf = (q: { limit?: string }): number => Math.min(1000, Number(q.limit ?? 100));
 
 /**
- * The audit's author: the signed-in user. A user may repeat their own name in `author` but not
- * write another; the bootstrap ADMIN_TOKEN names whom it likes (default `admin`).
- */
-export function authorOf(auth: AdminAuth, req: FastifyRequest, bodyAuthor?: string): string {
-  const who = auth.principalOf(req);
-  if (who.bootstrap || bodyAuthor === undefined || bodyAuthor === who.username)
-    return bodyAuthor ?? who.username;
-  throw new RiskError(
-    'RISK_ERR_VALIDATION',
-    `/author: must be left out or be your own user name (${who.username}): the audit names the signed-in user`,
-    [{ field: '/author', message: `must be left out or be ${who.username}` }],
-  );
-}
-
-/**
  * The rules administration API (DESIGN.md §4.6, §4.10), for signed-in users by role: viewers
  * read, analysts also validate and backtest, publishers also publish and roll back (401 without
  * credentials, 403 with wrong ones or a role too low). Scoring needs no credential.
  */
-export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) => {
+export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = async (app, opts) => {
   const { admin, auth } = opts;
   const viewer = { onRequest: auth.require('viewer') };
   const analyst = { onRequest: auth.require('analyst') };
@@ -106,11 +90,14 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
   }>(
     '/v1/rules',
     {
-      ...publisher,
+      // With four eyes, an analyst proposes and a publisher approves (proposals-routes.ts).
+      ...(admin.approvalRequired ? analyst : publisher),
       bodyLimit: RULES_BODY_LIMIT,
       schema: {
         tags,
         security,
+        description:
+          'Publishes a new version; with RULES_APPROVAL=required, stores a proposal instead (202) that another publisher approves.',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -131,6 +118,23 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
       },
     },
     async (req, reply) => {
+      if (admin.approvalRequired) {
+        const proposal = await admin.propose({
+          rules: req.body.rules,
+          author: authorOf(auth, req, req.body.author),
+          comment: req.body.comment ?? '',
+          ...(req.body.expected_active_version !== undefined && {
+            expectedActive: req.body.expected_active_version,
+          }),
+          allowEmpty: req.body.allow_empty === true,
+        });
+        if (proposal !== null) {
+          const { rules: _rules, ...summary } = proposal;
+          return reply.status(202).send({ changed: false, proposal: summary });
+        }
+        const { rules: _rules, ...active } = await admin.active();
+        return reply.status(200).send({ changed: false, ...active });
+      }
       const { active, changed } = await admin.publish({
         rules: req.body.rules,
         author: authorOf(auth, req, req.body.author),
@@ -220,5 +224,5 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
         ...(req.body.recent !== undefined && { recent: req.body.recent }),
       }),
   );
-  return Promise.resolve();
+  await app.register(proposalsRoutes, opts);
 };
