@@ -1,9 +1,5 @@
 import { RiskError } from '../../domain/errors.ts';
 import type {
-  DecideInput,
-  ProposalStatus,
-  RulesetProposal,
-  RulesetProposalSummary,
   PublishInput,
   PublishResult,
   RulesetAuditEntry,
@@ -17,6 +13,7 @@ import {
   staleActiveVersion,
 } from '../../pipeline/ruleset-store.ts';
 import type { Database, Queryable } from './database.ts';
+import { pgProposals } from './pg-ruleset-proposals.ts';
 
 /** Every replica LISTENs here; the payload is the newly active version. */
 export const RULESET_CHANNEL = 'risk_rules_changed';
@@ -29,13 +26,6 @@ type VersionRow = RulesetVersion;
 
 const VERSION_COLUMNS = `v.version, v.rule_count, v.content_hash, v.author, v.comment, v.source,
   to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
-
-const iso = (column: string) =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-const PROPOSAL_COLUMNS = `id::int AS id, rule_count, content_hash, author, comment,
-  expected_active_version, status, ${iso('created_at')} AS created_at, decided_by,
-  ${iso('decided_at')} AS decided_at, decision_comment, version`;
 
 /** Ruleset versions in a PostgreSQL server. Run `migrate` first. */
 export function createPgRulesetStore(db: Database): RulesetStore {
@@ -124,117 +114,44 @@ export function createPgRulesetStore(db: Database): RulesetStore {
     });
   }
 
-  async function getProposal(
-    q: Queryable,
-    id: number,
-    lock = false,
-  ): Promise<RulesetProposal | null> {
-    const rows = await q.query<RulesetProposal>(
-      `SELECT ${PROPOSAL_COLUMNS}, rules FROM ruleset_proposals WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
-      [id],
-    );
-    return rows[0] ?? null;
-  }
-
-  async function pending(q: Queryable, id: number): Promise<RulesetProposal> {
-    const p = await getProposal(q, id, true);
-    if (p === null) throw proposalRefusals.unknown(id);
-    if (p.status !== 'pending') throw proposalRefusals.decided(p);
-    return p;
-  }
-
-  async function decide(
-    q: Queryable,
-    id: number,
-    status: ProposalStatus,
-    input: DecideInput,
-    version: number | null,
-  ): Promise<RulesetProposal> {
-    await q.query(
-      `UPDATE ruleset_proposals SET status = $2, decided_by = $3, decision_comment = $4,
-         version = $5, decided_at = now() WHERE id = $1`,
-      [id, status, input.actor, input.comment, version],
-    );
-    const p = await getProposal(q, id);
-    if (p === null) throw new Error(`proposal ${id} vanished`);
-    return p;
-  }
-
-  /** Ids beyond PostgreSQL's integer are no proposal (and would fail the query). */
-  const MAX_ID = 2_147_483_647;
-
   return {
-    async propose(input) {
+    propose(input) {
       return locked(async (q) => {
         const current = await activeVersion(q);
         if (input.expectedActive !== undefined && input.expectedActive !== current)
           throw staleActiveVersion(current, input.expectedActive);
         if (current !== null && (await get(q, current))?.content_hash === input.content_hash)
           return null;
-        const [row] = await q.query<{ id: number }>(
-          `INSERT INTO ruleset_proposals
-             (rules, rule_count, content_hash, author, comment, expected_active_version)
-           VALUES ($1::json, $2, $3, $4, $5, $6) RETURNING id::int AS id`,
-          [
-            JSON.stringify(input.rules),
-            input.rules.length,
-            input.content_hash,
-            input.author,
-            input.comment,
-            input.expectedActive ?? current,
-          ],
-        );
-        const id = row?.id ?? 0;
-        await q.query(
-          `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
-           VALUES ('propose', NULL, NULL, $1, $2, $3)`,
-          [input.author, input.comment, id],
-        );
-        return getProposal(q, id);
+        return pgProposals.insert(q, input, input.expectedActive ?? current);
       });
     },
-    proposals(limit, status): Promise<RulesetProposalSummary[]> {
-      return db.query<RulesetProposalSummary>(
-        `SELECT ${PROPOSAL_COLUMNS} FROM ruleset_proposals
-          WHERE $1::text IS NULL OR status = $1 ORDER BY id DESC LIMIT $2`,
-        [status ?? null, limit],
-      );
-    },
-    proposal: (id) => (id > MAX_ID ? Promise.resolve(null) : getProposal(db, id)),
+    proposals: (limit, status) => pgProposals.list(db, limit, status),
+    proposal: (id) => pgProposals.get(db, id),
     approve(input) {
-      if (input.id > MAX_ID) return Promise.reject(proposalRefusals.unknown(input.id));
       return locked(async (q) => {
-        const p = await pending(q, input.id);
+        const p = await pgProposals.pending(q, input.id);
         if (p.author === input.actor) throw proposalRefusals.ownProposal(p);
         const current = await activeVersion(q);
         if (p.expected_active_version !== current)
           throw staleActiveVersion(current, p.expected_active_version ?? 0);
+        const { id, rules, content_hash, author, comment } = p;
         const active = await insertVersion(
           q,
-          {
-            rules: p.rules,
-            content_hash: p.content_hash,
-            author: p.author,
-            comment: p.comment,
-            source: 'api',
-          },
+          { rules, content_hash, author, comment, source: 'api' },
           'approve',
           current,
-          { proposalId: p.id, actor: input.actor, comment: input.comment },
+          { proposalId: id, actor: input.actor, comment: input.comment },
         );
-        return { proposal: await decide(q, p.id, 'approved', input, active.version), active };
+        return {
+          proposal: await pgProposals.decide(q, id, 'approved', input, active.version),
+          active,
+        };
       });
     },
     reject(input) {
-      if (input.id > MAX_ID) return Promise.reject(proposalRefusals.unknown(input.id));
       return locked(async (q) => {
-        const p = await pending(q, input.id);
-        await q.query(
-          `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
-           VALUES ('reject', NULL, NULL, $1, $2, $3)`,
-          [input.actor, input.comment, p.id],
-        );
-        return decide(q, p.id, 'rejected', input, null);
+        const p = await pgProposals.pending(q, input.id);
+        return pgProposals.decide(q, p.id, 'rejected', input, null);
       });
     },
     async active() {

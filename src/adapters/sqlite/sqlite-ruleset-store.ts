@@ -1,17 +1,14 @@
 import { RiskError } from '../../domain/errors.ts';
 import type { RiskRule } from '../../domain/rules/types.ts';
 import type {
-  ProposalStatus,
   PublishInput,
   PublishResult,
   RulesetAuditEntry,
   RulesetProposal,
-  RulesetProposalSummary,
   RulesetOrigin,
   RulesetStore,
   RulesetVersion,
   RulesetVersionSummary,
-  DecideInput,
 } from '../../pipeline/ruleset-store.ts';
 import {
   proposalRefusals,
@@ -19,6 +16,7 @@ import {
   staleActiveVersion,
 } from '../../pipeline/ruleset-store.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
+import { sqliteProposals } from './sqlite-ruleset-proposals.ts';
 
 /** In-process channel: the payload is the newly active version. */
 export const RULESET_CHANNEL = 'risk_rules_changed';
@@ -35,11 +33,6 @@ interface VersionRow {
 
 const VERSION_COLUMNS =
   'v.version, v.rule_count, v.content_hash, v.author, v.comment, v.source, v.created_at';
-
-const PROPOSAL_COLUMNS = `id, rule_count, content_hash, author, comment, expected_active_version,
-  status, created_at, decided_by, decided_at, decision_comment, version`;
-
-type ProposalRow = RulesetProposalSummary;
 
 const toVersion = (row: VersionRow & { rules: string }): RulesetVersion => ({
   version: row.version,
@@ -62,6 +55,7 @@ const toVersion = (row: VersionRow & { rules: string }): RulesetVersion => ({
  * `activeVersion` check (RULES_POLL_INTERVAL_MS), SQLite having no LISTEN/NOTIFY.
  */
 export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
+  const proposals = sqliteProposals(db);
   function get(version: number): RulesetVersion | null {
     const row = db.get<VersionRow & { rules: string }>(
       `SELECT ${VERSION_COLUMNS}, v.rules FROM ruleset_versions v WHERE v.version = ?`,
@@ -142,33 +136,6 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
     }
   }
 
-  function getProposal(id: number): RulesetProposal | null {
-    const row = db.get<ProposalRow & { rules: string }>(
-      `SELECT ${PROPOSAL_COLUMNS}, rules FROM ruleset_proposals WHERE id = ?`,
-      id,
-    );
-    return row === undefined ? null : { ...row, rules: JSON.parse(row.rules) as RiskRule[] };
-  }
-
-  function pending(id: number): RulesetProposal {
-    const p = getProposal(id);
-    if (p === null) throw proposalRefusals.unknown(id);
-    if (p.status !== 'pending') throw proposalRefusals.decided(p);
-    return p;
-  }
-
-  function decide(id: number, status: ProposalStatus, input: DecideInput, version: number | null) {
-    db.run(
-      `UPDATE ruleset_proposals SET status = ?, decided_by = ?, decision_comment = ?,
-         version = ?, decided_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
-      status,
-      input.actor,
-      input.comment,
-      version,
-      id,
-    );
-  }
-
   const read = <T>(fn: () => T): Promise<T> => {
     try {
       return Promise.resolve(fn());
@@ -242,89 +209,34 @@ export function createSqliteRulesetStore(db: SqliteDatabase): RulesetStore {
           if (input.expectedActive !== undefined && input.expectedActive !== current)
             throw staleActiveVersion(current, input.expectedActive);
           if (current !== null && get(current)?.content_hash === input.content_hash) return null;
-          const id = Number(
-            db
-              .statement(
-                `INSERT INTO ruleset_proposals
-                 (rules, rule_count, content_hash, author, comment, expected_active_version)
-               VALUES (?, ?, ?, ?, ?, ?)`,
-              )
-              .run(
-                JSON.stringify(input.rules),
-                input.rules.length,
-                input.content_hash,
-                input.author,
-                input.comment,
-                input.expectedActive ?? current,
-              ).lastInsertRowid,
-          );
-          db.run(
-            `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
-             VALUES ('propose', NULL, NULL, ?, ?, ?)`,
-            input.author,
-            input.comment,
-            id,
-          );
-          return getProposal(id);
+          return proposals.insert(input, input.expectedActive ?? current);
         },
         () => null,
       ),
-    proposals: (limit, status) =>
-      read(() =>
-        db
-          .all<ProposalRow>(
-            `SELECT ${PROPOSAL_COLUMNS} FROM ruleset_proposals
-              WHERE ? IS NULL OR status = ? ORDER BY id DESC LIMIT ?`,
-            status ?? null,
-            status ?? null,
-            limit,
-          )
-          .map((r) => ({ ...r })),
-      ),
-    proposal: (id) => read(() => getProposal(id)),
+    proposals: (limit, status) => read(() => proposals.list(limit, status)),
+    proposal: (id) => read(() => proposals.get(id)),
     approve: (input) =>
       change(
         () => {
-          const p = pending(input.id);
+          const p = proposals.pending(input.id);
           if (p.author === input.actor) throw proposalRefusals.ownProposal(p);
           const current = activeVersion();
           if (p.expected_active_version !== current)
             throw staleActiveVersion(current, p.expected_active_version ?? 0);
+          const { id, rules, content_hash, author, comment } = p;
           const active = insertVersion(
-            {
-              rules: p.rules,
-              content_hash: p.content_hash,
-              author: p.author,
-              comment: p.comment,
-              source: 'api',
-            },
+            { rules, content_hash, author, comment, source: 'api' },
             'approve',
             current,
-            { proposalId: p.id, actor: input.actor, comment: input.comment },
+            { proposalId: id, actor: input.actor, comment: input.comment },
           );
-          decide(p.id, 'approved', input, active.version);
-          const proposal = getProposal(p.id);
-          if (proposal === null) throw new Error(`proposal ${p.id} vanished`);
-          return { proposal, active };
+          return { proposal: proposals.decide(id, 'approved', input, active.version), active };
         },
         (r) => r.active.version,
       ),
     reject: (input) =>
       change(
-        () => {
-          const p = pending(input.id);
-          decide(p.id, 'rejected', input, null);
-          db.run(
-            `INSERT INTO ruleset_audit (action, version, from_version, actor, comment, proposal_id)
-             VALUES ('reject', NULL, NULL, ?, ?, ?)`,
-            input.actor,
-            input.comment,
-            p.id,
-          );
-          const proposal = getProposal(p.id);
-          if (proposal === null) throw new Error(`proposal ${p.id} vanished`);
-          return proposal;
-        },
+        () => proposals.decide(proposals.pending(input.id).id, 'rejected', input, null),
         () => null,
       ),
     get: (version) => read(() => get(version)),
