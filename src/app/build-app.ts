@@ -265,6 +265,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     }),
     cookieSecure: config.SESSION_COOKIE_SECURE,
     sessionMaxMs,
+    clientAddressHeader: config.LOGIN_CLIENT_ADDRESS_HEADER,
   });
 
   let draining = false;

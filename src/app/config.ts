@@ -71,6 +71,15 @@ const schema = z
     /** The longest delay the doubling reaches. */
     LOGIN_MAX_DELAY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     /**
+     * Behind a proxy or ingress: the header whose last entry is the client's address for the
+     * per-address count of failed sign-ins (`x-forwarded-for`). Unset: the connection's peer.
+     * Only for a proxy that appends to it, or clients could name any address.
+     */
+    LOGIN_CLIENT_ADDRESS_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+      .optional(),
+    /**
      * `GET /v1/windows`: `required` (default) takes the same bearer credential as the rules
      * administration API (amounts per country and category are business data); `none` leaves
      * it open, for a network where only trusted dashboards reach the port.

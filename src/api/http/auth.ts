@@ -52,6 +52,11 @@ export interface AdminAuthOptions {
   cookieSecure: boolean;
   /** The cookie's Max-Age: the session's absolute lifetime. */
   sessionMaxMs: number;
+  /**
+   * Where failed sign-ins find the client's address: unset, the connection's peer; a header
+   * name (`x-forwarded-for`), its last entry, the one the trusted proxy in front appended.
+   */
+  clientAddressHeader?: string | undefined;
 }
 
 /**
@@ -75,6 +80,8 @@ export interface AdminAuth {
   checkCsrf(req: FastifyRequest): void;
   /** Sets Retry-After for a rate-limit refusal, then rethrows. */
   rethrow(reply: FastifyReply, err: unknown): never;
+  /** The client's address as failed sign-ins count it. */
+  clientOf(req: FastifyRequest): string;
 }
 
 function cookieValue(req: FastifyRequest, name: string): string | undefined {
@@ -90,6 +97,14 @@ function cookieValue(req: FastifyRequest, name: string): string | undefined {
 export function createAdminAuth(opts: AdminAuthOptions): AdminAuth {
   const principals = new WeakMap<FastifyRequest, Principal>();
   const { signIn } = opts;
+  const addressHeader = opts.clientAddressHeader?.toLowerCase();
+
+  function clientOf(req: FastifyRequest): string {
+    if (addressHeader === undefined) return req.ip;
+    const value = req.headers[addressHeader];
+    const last = (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',').pop()?.trim();
+    return last === undefined || last === '' ? req.ip : last;
+  }
 
   function checkCsrf(req: FastifyRequest): void {
     if (SAFE_METHODS.has(req.method)) return;
@@ -122,7 +137,7 @@ export function createAdminAuth(opts: AdminAuthOptions): AdminAuth {
           'RISK_ERR_UNAUTHORIZED',
           'missing bearer token: send "Authorization: Bearer <ADMIN_TOKEN or a user\u2019s API token>"',
         );
-      return signIn.bearer(match[1] ?? '', req.ip);
+      return signIn.bearer(match[1] ?? '', clientOf(req));
     }
     const session = cookieValue(req, SESSION_COOKIE);
     if (session !== undefined && session !== '') {
@@ -176,6 +191,7 @@ export function createAdminAuth(opts: AdminAuthOptions): AdminAuth {
     },
     checkCsrf,
     rethrow,
+    clientOf,
   };
 }
 

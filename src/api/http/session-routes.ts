@@ -63,8 +63,8 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = (app, opt
         );
       try {
         const principal = byPassword
-          ? await auth.signIn.password(username, password, req.ip)
-          : await auth.signIn.bearer(token ?? '', req.ip);
+          ? await auth.signIn.password(username, password, auth.clientOf(req))
+          : await auth.signIn.bearer(token ?? '', auth.clientOf(req));
         const opened = await auth.signIn.openSession(principal);
         auth.setSessionCookie(reply, opened.id);
         return await reply.status(201).send({

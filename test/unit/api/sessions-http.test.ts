@@ -238,3 +238,34 @@ describe('wrong passwords are refused at a bounded rate', () => {
     assert.equal(await attempt(token, '10.8.1.1'), 429);
   });
 });
+
+test('LOGIN_CLIENT_ADDRESS_HEADER: behind a proxy, the address its header names is counted', async () => {
+  const app = await buildTestApp(
+    {
+      ADMIN_TOKEN: ADMIN,
+      LOGIN_FAILURES_BEFORE_DELAY: '1',
+      LOGIN_CLIENT_ADDRESS_HEADER: 'X-Forwarded-For',
+    },
+    { hasher: fastHasher, clock: new TestClock() },
+  );
+  try {
+    const attempt = async (name: string, forwardedFor: string) =>
+      (
+        await app.http.inject({
+          method: 'POST',
+          url: '/v1/session',
+          remoteAddress: '10.0.0.1', // the proxy, the same for everyone
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+          payload: JSON.stringify({ username: name, password: 'wrong password!' }),
+        })
+      ).statusCode;
+    // Four failures per address (4 × 1) from the client the proxy saw as 192.0.2.7, whatever
+    // it wrote itself in front.
+    for (let i = 0; i < 5; i++) assert.equal(await attempt(`n${i}`, `1.2.3.${i}, 192.0.2.7`), 403);
+    assert.equal(await attempt('n9', '192.0.2.7'), 429);
+    // Another client behind the same proxy is not held up.
+    assert.equal(await attempt('n10', '192.0.2.8'), 403);
+  } finally {
+    await app.close();
+  }
+});
