@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RiskError } from '../domain/errors.ts';
 import type { Role } from '../domain/users.ts';
 import { BOOTSTRAP_ACTOR, parseUserToken } from '../domain/users.ts';
@@ -111,6 +111,11 @@ export function createSignIn(opts: SignInOptions): SignIn {
   // Unknown names still pay one KDF, so timing does not tell which names exist.
   let dummyHash: Promise<string> | undefined;
 
+  function bootstrapTag(random: string): string | null {
+    if (opts.adminToken === undefined) return null;
+    return createHmac('sha256', opts.adminToken).update(random).digest('base64url');
+  }
+
   function throttled(keys: string[]): void {
     const waitMs = Math.max(
       perAddress.waitMs(keys[0] ?? ''),
@@ -180,7 +185,10 @@ export function createSignIn(opts: SignInOptions): SignIn {
     },
     async openSession(principal) {
       const at = now();
-      const id = randomBytes(32).toString('base64url');
+      const random = randomBytes(32).toString('base64url');
+      // A bootstrap session carries a MAC of the ADMIN_TOKEN it was opened with: a new token
+      // (or none) ends it, as it ends the old token's bearer use.
+      const id = principal.bootstrap ? `${random}.${bootstrapTag(random)}` : random;
       const record: SessionRecord = {
         idHash: sha256(id).toString('hex'),
         username: principal.username,
@@ -210,7 +218,10 @@ export function createSignIn(opts: SignInOptions): SignIn {
       let principal: Principal;
       if (session.bootstrap) {
         // A session opened with ADMIN_TOKEN ends when the token is no longer configured.
-        if (adminDigest === undefined) throw sessionGone();
+        const [random = '', tag = ''] = id.split('.');
+        const expected = bootstrapTag(random);
+        if (expected === null || !timingSafeEqual(sha256(tag), sha256(expected)))
+          throw sessionGone();
         principal = { username: BOOTSTRAP_ACTOR, role: 'admin', bootstrap: true, via: 'session' };
       } else {
         if (user === null) throw sessionGone();

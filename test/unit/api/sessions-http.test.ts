@@ -4,6 +4,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { App } from '../../../src/app/build-app.ts';
 import { buildTestApp } from '../../helpers/app.ts';
 import { TestClock, addUser, call, errorOf, fastHasher, signIn } from '../../helpers/users.ts';
@@ -267,5 +270,34 @@ test('LOGIN_CLIENT_ADDRESS_HEADER: behind a proxy, the address its header names 
     assert.equal(await attempt('n10', '192.0.2.8'), 403);
   } finally {
     await app.close();
+  }
+});
+
+test('a session opened with ADMIN_TOKEN ends when the service has another token or none', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'risk-bootstrap-'));
+  const env = { EMBEDDED_STORE: 'sqlite', DATA_DIR: dataDir };
+  const open = (token?: string) =>
+    buildTestApp(
+      { ...env, ...(token !== undefined && { ADMIN_TOKEN: token }) },
+      { hasher: fastHasher },
+    );
+  try {
+    let app = await open(ADMIN);
+    const r = await call(app, 'POST', '/v1/session', { body: { token: ADMIN } });
+    assert.equal(r.status, 201);
+    const cookie = `cookie=${String(r.headers['set-cookie']).split(';')[0]}`;
+    assert.equal((await call(app, 'GET', '/v1/users', { as: cookie })).status, 200);
+    await app.close();
+    app = await open(ADMIN);
+    assert.equal((await call(app, 'GET', '/v1/users', { as: cookie })).status, 200, 'restart');
+    await app.close();
+    app = await open('another-admin-token-987654');
+    assert.equal((await call(app, 'GET', '/v1/users', { as: cookie })).status, 401, 'rotated');
+    await app.close();
+    app = await open();
+    assert.equal((await call(app, 'GET', '/v1/users', { as: cookie })).status, 401, 'unset');
+    await app.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
