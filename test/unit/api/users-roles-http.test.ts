@@ -209,6 +209,26 @@ describe('roles per route', () => {
     assert.equal((await call(app, 'GET', '/v1/rules', { as: forged })).status, 403);
   });
 
+  test('an admin sets and removes a password over the API', async () => {
+    const signInWith = (password: string) =>
+      call(app, 'POST', '/v1/session', { body: { username: 'ana', password } });
+    assert.equal((await signInWith('a fresh pass phrase')).status, 403);
+    const set = await call(app, 'PATCH', '/v1/users/ana', {
+      as: tokens.adam,
+      body: { password: 'a fresh pass phrase' },
+    });
+    assert.equal(set.body.has_password, true);
+    assert.equal((await signInWith('a fresh pass phrase')).status, 201);
+    const removed = await call(app, 'PATCH', '/v1/users/ana', {
+      as: tokens.adam,
+      body: { password: null },
+    });
+    assert.equal(removed.body.has_password, false);
+    assert.equal((await signInWith('a fresh pass phrase')).status, 403);
+    const empty = await call(app, 'PATCH', '/v1/users/ana', { as: tokens.adam, body: {} });
+    assert.equal(empty.status, 400);
+  });
+
   test('the OpenAPI document describes the users and session routes with their security', async () => {
     const doc = (await call(app, 'GET', '/docs/json')).body as {
       paths: Record<string, Record<string, { security?: unknown[] }>>;
