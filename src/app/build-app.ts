@@ -28,7 +28,7 @@ import { RULES_DIR_AUTHOR, setupRules } from './rules-setup.ts';
 import { createTelemetry } from './telemetry.ts';
 import { startTracing } from './tracing.ts';
 import { openStores } from './stores.ts';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { modelPath, openModelSource } from './model-source.ts';
 import { createBacktestPool } from './backtest-pool.ts';
 import { SERVICE_VERSION } from './version.ts';
@@ -251,6 +251,12 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   if (watcher !== undefined) closers.push(() => Promise.resolve(watcher.close()));
 
   const hasher = opts.hasher ?? createScryptHasher();
+  const signInRefusals = new Counter({
+    name: 'risk_sign_in_refusals_total',
+    help: 'Refused sign-ins and admin API credentials: wrong ones, and ones held back by the brute-force delay',
+    labelNames: ['credential', 'reason'] as const,
+    registers: [metrics.registry],
+  });
   const sessionMaxMs = config.SESSION_MAX_HOURS * 3_600_000;
   const auth = createAdminAuth({
     signIn: createSignIn({
@@ -262,6 +268,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       sessionMaxMs,
       freeFailures: config.LOGIN_FAILURES_BEFORE_DELAY,
       maxDelayMs: config.LOGIN_MAX_DELAY_SECONDS * 1000,
+      onRefused: (credential, reason) => signInRefusals.inc({ credential, reason }),
     }),
     cookieSecure: config.SESSION_COOKIE_SECURE,
     sessionMaxMs,

@@ -47,6 +47,8 @@ export interface SignInOptions {
   maxDelayMs: number;
   /** How long a verified API token skips the KDF (the user's state is still read each time). */
   tokenCacheMs?: number;
+  /** Told of every refused sign-in: a wrong credential, or one held back by the throttle. */
+  onRefused?: (credential: 'password' | 'token', reason: 'wrong' | 'throttled') => void;
 }
 
 export interface OpenedSession {
@@ -116,14 +118,20 @@ export function createSignIn(opts: SignInOptions): SignIn {
     return createHmac('sha256', opts.adminToken).update(random).digest('base64url');
   }
 
-  function throttled(keys: string[]): void {
+  const refused = opts.onRefused ?? (() => undefined);
+
+  function throttled(keys: string[], credential: 'password' | 'token'): void {
     const waitMs = Math.max(
       perAddress.waitMs(keys[0] ?? ''),
       ...keys.slice(1).map((k) => perName.waitMs(k)),
     );
-    if (waitMs > 0) throw new RateLimitedError(waitMs);
+    if (waitMs > 0) {
+      refused(credential, 'throttled');
+      throw new RateLimitedError(waitMs);
+    }
   }
-  function failed(keys: string[]): void {
+  function failed(keys: string[], credential: 'password' | 'token'): void {
+    refused(credential, 'wrong');
     perAddress.failure(keys[0] ?? '');
     for (const k of keys.slice(1)) perName.failure(k);
   }
@@ -136,10 +144,10 @@ export function createSignIn(opts: SignInOptions): SignIn {
   async function userToken(token: string, client: string): Promise<Principal> {
     const parsed = parseUserToken(token);
     const keys = [`ip:${client}`, ...(parsed === null ? [] : [`token:${parsed.tokenId}`])];
-    throttled(keys);
+    throttled(keys, 'token');
     const found = parsed === null ? null : await users.findToken(parsed.tokenId);
     if (parsed === null || found === null) {
-      failed(keys);
+      failed(keys, 'token');
       throw invalidToken(adminDigest !== undefined);
     }
     const key = sha256(token).toString('hex');
@@ -148,7 +156,7 @@ export function createSignIn(opts: SignInOptions): SignIn {
       hit !== undefined && hit.secretHash === found.secretHash && now() - hit.atMs < tokenCacheMs;
     if (!fresh) {
       if (!(await hasher.verify(parsed.secret, found.secretHash))) {
-        failed(keys);
+        failed(keys, 'token');
         throw invalidToken(adminDigest !== undefined);
       }
       if (verified.size >= 10_000) verified.clear();
@@ -172,12 +180,12 @@ export function createSignIn(opts: SignInOptions): SignIn {
     },
     async password(username, password, client) {
       const keys = [`ip:${client}`, `user:${username}`];
-      throttled(keys);
+      throttled(keys, 'password');
       const found = await users.get(username);
       const stored = found?.passwordHash ?? (await (dummyHash ??= hasher.hash('not a password')));
       const ok = await hasher.verify(password, stored);
       if (found === null || found.passwordHash === null || !ok) {
-        failed(keys);
+        failed(keys, 'password');
         throw wrongPassword();
       }
       perName.success(keys[1] ?? '');

@@ -220,6 +220,13 @@ describe('wrong passwords are refused at a bounded rate', () => {
       ).statusCode;
     for (let i = 0; i < 13; i++) assert.equal(await wrong(i), 403);
     assert.equal(await wrong(99), 429);
+    const metrics = (await app.http.inject({ url: '/metrics' })).body;
+    assert.match(metrics, /risk_sign_in_refusals_total\{credential="token",reason="wrong"\} 13/);
+    assert.match(metrics, /risk_sign_in_refusals_total\{credential="token",reason="throttled"\} 1/);
+    assert.match(
+      metrics,
+      /risk_sign_in_refusals_total\{credential="password",reason="wrong"\} \d+/,
+    );
     // One token id guessed repeatedly is held up by its own count (3 here) from any address.
     const ola = await app.http.inject({
       method: 'POST',
