@@ -1,4 +1,5 @@
 import { ISO_3166_ALPHA2 } from './countries.ts';
+import { ISO_4217_ALPHA3 } from './currencies.ts';
 import { RiskError } from './errors.ts';
 import { eventTimeProblem, isEventTime, parseEventTime } from './event-time.ts';
 import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN, SAFE_TEXT_PATTERN } from './text.ts';
@@ -59,7 +60,7 @@ export const transactionSchema = {
     transaction_id: id,
     timestamp: eventTimeSchema,
     amount: { type: 'number', minimum: 0, maximum: 1e12 },
-    currency: { type: 'string', pattern: '^[A-Z]{3}$', default: 'USD' },
+    currency: { type: 'string', enum: ISO_4217_ALPHA3, default: 'USD' },
     account_id: id,
     card_id: key,
     device_id: key,

@@ -1,11 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { RiskError } from '../../domain/errors.ts';
+import { BEARER_SCHEME } from './openapi.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** The OpenAPI security scheme every protected route names (see `securedBy`). */
-export const BEARER_SCHEME = 'bearer';
 
 /** For a route's `schema`: documents the bearer scheme and the statuses it adds. */
 export const securedBy = [{ [BEARER_SCHEME]: [] }];

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requireBearer } from './auth.ts';
+import { documentBearer } from './openapi.ts';
 import type { Transaction } from '../../domain/transaction.ts';
 import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN } from '../../domain/text.ts';
 import { transactionSchema } from '../../domain/transaction.ts';
@@ -15,6 +16,14 @@ export interface RulesRoutesOptions {
 const RULES_BODY_LIMIT = 1024 * 1024;
 const BACKTEST_BODY_LIMIT = 8 * 1024 * 1024;
 export const MAX_BACKTEST_TRANSACTIONS = 10_000;
+
+/** What a publish answers: the active version's summary (its rules left out). */
+const published = {
+  type: 'object',
+  required: ['changed', 'version'],
+  additionalProperties: true,
+  properties: { changed: { type: 'boolean' }, version: { type: 'integer' } },
+} as const;
 
 const rulesArray = { type: 'array', description: 'json-rules-engine rules (DESIGN.md §4.3)' };
 /* Both are stored in PostgreSQL with the audit trail: no NUL, no control or bidi characters. */
@@ -46,8 +55,16 @@ const limitOf = (q: { limit?: string }): number => Math.min(1000, Number(q.limit
 export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) => {
   const { admin } = opts;
   app.addHook('onRequest', requireBearer(opts.adminToken, 'the rules administration API'));
+  documentBearer(app);
 
-  app.get('/v1/rules', { schema: { tags: ['rules'] } }, () => admin.active());
+  app.get(
+    '/v1/rules',
+    {
+      config: { errors: { 404: 'no ruleset is active' } },
+      schema: { tags: ['rules'] },
+    },
+    () => admin.active(),
+  );
 
   app.post<{ Body: { rules: unknown } }>(
     '/v1/rules/validate',
@@ -78,8 +95,17 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
     '/v1/rules',
     {
       bodyLimit: RULES_BODY_LIMIT,
+      config: {
+        errors: {
+          409: 'expected_active_version is no longer the active version: reload and try again',
+        },
+      },
       schema: {
         tags: ['rules'],
+        response: {
+          200: { description: 'the same rules are active already: nothing written', ...published },
+          201: { description: 'published: a new version, now active', ...published },
+        },
         body: {
           type: 'object',
           additionalProperties: false,
@@ -135,6 +161,12 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
   app.post<{ Body: { version?: number; author: string; comment?: string } }>(
     '/v1/rules/rollback',
     {
+      config: {
+        errors: {
+          404: 'no such version, or no earlier version to roll back to',
+          409: 'that version is already active',
+        },
+      },
       schema: {
         tags: ['rules'],
         body: {
