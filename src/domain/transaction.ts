@@ -46,6 +46,7 @@ export const eventTimeSchema = {
   type: 'string',
   format: 'event-time',
   maxLength: 64,
+  examples: ['2024-01-15T10:00:00Z', '2024-01-15T11:00:00.250+01:00'],
   description:
     'RFC 3339 date-time (Z or ±HH:MM) between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z; leap seconds refused',
 } as const;

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, ErrorDetail } from '../../domain/errors.ts';
 import type { RiskError } from '../../domain/errors.ts';
 import { ERROR_CODES, capDetails, isRiskError } from '../../domain/errors.ts';
@@ -95,7 +95,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.addHook('onRoute', (r) => {
     routes.push({ methods: [r.method].flat(), pattern: routePattern(r.url) });
   });
-  app.setNotFoundHandler((req, reply) => {
+  const notFound = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = req.url.split('?', 1)[0] ?? req.url;
     const allowed = [
       ...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods)),
@@ -112,7 +112,14 @@ export function installErrorHandling(app: FastifyInstance): void {
         );
     }
     return reply.status(404).send(body('RISK_ERR_NOT_FOUND', `no route ${req.method} ${path}`));
+  };
+  // Answered before the body is read: a body method the route does not have (QUERY, say)
+  // would otherwise fail on its content type first.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (req.is404) notFound(req, reply);
+    else done();
   });
+  app.setNotFoundHandler(notFound);
 }
 
 /** A fastify route path (`/v1/rules/versions/:version`, `/console/*`) as a whole-path RegExp. */

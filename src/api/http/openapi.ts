@@ -102,6 +102,9 @@ export function documentStatuses(app: FastifyInstance): void {
     if (route.schema?.hide === true) return;
     const schema = (route.schema ??= {});
     const response = (schema.response ??= {}) as Record<number, unknown>;
+    // A route whose success is described in words only: any JSON object, written as it is.
+    if (!Object.keys(response).some((s) => s.startsWith('2')))
+      response[200] = { description: 'OK', type: 'object', additionalProperties: true };
     for (const [status, description] of statusesOf(route)) response[status] ??= error(description);
   });
 }
