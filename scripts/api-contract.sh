@@ -24,12 +24,17 @@ VENV="$CACHE_DIR/schemathesis-venv"
 
 log() { printf '[api-contract] %s\n' "$*" >&2; }
 
+mkdir -p "$CACHE_DIR"
+# One install at a time: two runs on one machine share the cache.
+exec 9>"$CACHE_DIR/schemathesis.lock"
+flock 9
 if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version ${SCHEMATHESIS##*==}" ]; then
   log "installing $SCHEMATHESIS into $VENV"
   rm -rf "$VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "$SCHEMATHESIS"
 fi
+flock -u 9
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
