@@ -189,6 +189,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       recent,
       flags: emitters.flags,
       windows: emitters.windows,
+      decisionLog: emitters.decisionLog,
       telemetry: createTelemetry({
         stageSeconds: metrics.stageSeconds,
         ...(tracing !== undefined && { tracer: tracing.tracer }),
@@ -253,6 +254,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     rulesAdmin,
     adminToken: config.ADMIN_TOKEN,
     windows: stores.windows,
+    decisionLog: stores.decisionLog,
     windowsAuth: config.WINDOWS_AUTH,
     limits: {
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,

@@ -18,6 +18,8 @@ import { rulesRoutes } from './rules-routes.ts';
 import { scoreRoutes } from './score-routes.ts';
 import type { WindowStore } from '../../pipeline/window-store.ts';
 import { windowsRoutes } from './windows-routes.ts';
+import type { DecisionLogStore } from '../../pipeline/decision-log.ts';
+import { outcomesRoutes } from './outcomes-routes.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -31,6 +33,8 @@ export interface HttpServerOptions {
   adminToken: string | undefined;
   /** Serves `GET /v1/windows`. */
   windows: WindowStore;
+  /** Serves labels and rule performance. */
+  decisionLog: DecisionLogStore;
   /** Whether `GET /v1/windows` takes the admin credential (config WINDOWS_AUTH). */
   windowsAuth?: 'required' | 'none';
   limits?: HttpLimits;
@@ -52,6 +56,8 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxConnections: 10_000,
 };
 
+const MAX_PARAM_LENGTH = 2048;
+
 /** A 200 whose body is documented in words only (and so written as it is). */
 const anyObject = { type: 'object', additionalProperties: true } as const;
 
@@ -69,6 +75,16 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     clientErrorHandler,
+    // Path parameters (transaction ids, up to 128 characters, percent-encoded) reach the schema,
+    // which names the problem; a URL the router cannot take is a 400 in the service's shape.
+    maxParamLength: MAX_PARAM_LENGTH,
+    frameworkErrors: (err, _req, reply) => {
+      const message =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`
+          : 'the URL is not valid (bad percent-encoding)';
+      sendError(reply, new RiskError('RISK_ERR_VALIDATION', message, [{ field: '/', message }]));
+    },
     loggerInstance: opts.logger,
     // A line per request would cost more than scoring does; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -113,6 +129,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     auth: opts.windowsAuth ?? 'required',
     adminToken: opts.adminToken,
   });
+  await app.register(outcomesRoutes, { log: opts.decisionLog, adminToken: opts.adminToken });
   app.server.maxConnections = limits.maxConnections;
   return app;
 }
