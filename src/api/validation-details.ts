@@ -1,4 +1,5 @@
 import { ISO_3166_ALPHA2 } from '../domain/countries.ts';
+import { ISO_4217_ALPHA3 } from '../domain/currencies.ts';
 import type { ErrorDetail } from '../domain/errors.ts';
 import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN, SAFE_TEXT_PATTERN } from '../domain/text.ts';
 
@@ -18,6 +19,9 @@ function plainMessage(i: AjvIssue): string | undefined {
   }
   if (i.keyword === 'enum' && i.params.allowedValues === ISO_3166_ALPHA2) {
     return 'must be an ISO 3166-1 alpha-2 country code (upper case, e.g. US)';
+  }
+  if (i.keyword === 'enum' && i.params.allowedValues === ISO_4217_ALPHA3) {
+    return 'must be an ISO 4217 currency code (upper case, e.g. USD)';
   }
   return undefined;
 }

@@ -196,6 +196,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       recent,
       flags: emitters.flags,
       windows: emitters.windows,
+      decisionLog: emitters.decisionLog,
       telemetry: createTelemetry({
         stageSeconds: metrics.stageSeconds,
         ...(tracing !== undefined && { tracer: tracing.tracer }),
@@ -287,6 +288,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     auth,
     accounts: createAccounts({ users: stores.users, hasher }),
     windows: stores.windows,
+    decisionLog: stores.decisionLog,
     windowsAuth: config.WINDOWS_AUTH,
     limits: {
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { DecisionLogObserver } from '../pipeline/decision-log.ts';
 import type { OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { RelayObserver } from '../pipeline/flag-relay.ts';
 import type { WindowBufferStats, WindowObserver } from '../pipeline/window-buffer.ts';
@@ -7,6 +8,9 @@ import type { WindowBufferStats, WindowObserver } from '../pipeline/window-buffe
 export interface EmitMetrics {
   relay: RelayObserver;
   windows: WindowObserver;
+  decisionLog: DecisionLogObserver;
+  /** Reports the decision log's backlog on every scrape. */
+  watchDecisionLog(buffered: () => number): void;
   /** A flag the local file outbox took because PostgreSQL did not. */
   flagFallback(): void;
   /** Reports these outboxes' depth and age on every scrape. */
@@ -24,6 +28,30 @@ export function createEmitMetrics(
   const registers = [registry];
   let outboxes: readonly OutboxStore[] = [];
   let windowStats: (() => WindowBufferStats) | undefined;
+  let decisionsBuffered: (() => number) | undefined;
+  const decisionsWritten = new Counter({
+    name: 'risk_decision_log_written_total',
+    help: 'Scored transactions written to the decision log (rule performance against labels)',
+    registers,
+  });
+  const decisionLogFailures = new Counter({
+    name: 'risk_decision_log_failures_total',
+    help: 'Decision log writes that failed (the batch is kept and retried)',
+    registers,
+  });
+  const decisionsDropped = new Counter({
+    name: 'risk_decision_log_dropped_total',
+    help: 'Scored transactions not logged because the buffer was full (the store had been failing)',
+    registers,
+  });
+  new Gauge({
+    name: 'risk_decision_log_buffered',
+    help: 'Scored transactions held in memory, not yet written to the decision log',
+    registers,
+    collect() {
+      this.set(decisionsBuffered?.() ?? 0);
+    },
+  });
 
   new Gauge({
     name: 'risk_flag_outbox_depth',
@@ -121,6 +149,21 @@ export function createEmitMetrics(
   });
 
   return {
+    decisionLog: {
+      written(n) {
+        decisionsWritten.inc(n);
+      },
+      failed() {
+        decisionLogFailures.inc();
+        dependencyError(windowStore);
+      },
+      dropped(n) {
+        decisionsDropped.inc(n);
+      },
+    },
+    watchDecisionLog(buffered) {
+      decisionsBuffered = buffered;
+    },
     relay: {
       published(store, flags) {
         published.inc({ outbox: store }, flags.length);

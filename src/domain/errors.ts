@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   RISK_ERR_UNAUTHORIZED: { retriable: false },
   RISK_ERR_FORBIDDEN: { retriable: false },
   RISK_ERR_NOT_FOUND: { retriable: false },
+  /** The path exists, not with this method (HTTP 405 with an Allow header). */
+  RISK_ERR_METHOD_NOT_ALLOWED: { retriable: false },
   /** Too many failed sign-ins under a user name or from an address: wait (Retry-After). */
   RISK_ERR_RATE_LIMITED: { retriable: true },
   RISK_ERR_UNAVAILABLE: { retriable: true },
@@ -32,6 +34,16 @@ export interface ErrorDetail {
   /** The rule concerned, for ruleset problems. */
   rule?: string;
   message: string;
+}
+
+/**
+ * At most `max` details, the last of them saying how many more there were: a body with 5,000
+ * unknown fields gets a short answer, not one line per field (224 KB).
+ */
+export function capDetails(details: readonly ErrorDetail[], max: number): readonly ErrorDetail[] {
+  if (details.length <= max) return details;
+  const more = details.length - (max - 1);
+  return [...details.slice(0, max - 1), { message: `and ${more} more problems not listed` }];
 }
 
 export class RiskError extends Error {

@@ -1,4 +1,5 @@
 import { ISO_3166_ALPHA2 } from './countries.ts';
+import { ISO_4217_ALPHA3 } from './currencies.ts';
 import { RiskError } from './errors.ts';
 import { eventTimeProblem, isEventTime, parseEventTime } from './event-time.ts';
 import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN, SAFE_TEXT_PATTERN } from './text.ts';
@@ -45,6 +46,7 @@ export const eventTimeSchema = {
   type: 'string',
   format: 'event-time',
   maxLength: 64,
+  examples: ['2024-01-15T10:00:00Z', '2024-01-15T11:00:00.250+01:00'],
   description:
     'RFC 3339 date-time (Z or ±HH:MM) between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z; leap seconds refused',
 } as const;
@@ -59,7 +61,7 @@ export const transactionSchema = {
     transaction_id: id,
     timestamp: eventTimeSchema,
     amount: { type: 'number', minimum: 0, maximum: 1e12 },
-    currency: { type: 'string', pattern: '^[A-Z]{3}$', default: 'USD' },
+    currency: { type: 'string', enum: ISO_4217_ALPHA3, default: 'USD' },
     account_id: id,
     card_id: key,
     device_id: key,

@@ -98,6 +98,34 @@ export class RiskGrpcClient {
     });
   }
 
+  /** Unary Score with the request's bytes as given: for what no serializer would write. */
+  scoreRaw(bytes: Buffer): Promise<ProtoScoreResponse> {
+    const m = method<ProtoTransaction, ProtoScoreResponse>(
+      this.pkg,
+      'risk.v1.RiskScoring',
+      'Score',
+    );
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        m.path,
+        (b: Buffer) => b,
+        m.responseDeserialize,
+        bytes,
+        new Metadata(),
+        (err, response) => (err ? reject(err) : resolve(response ?? {})),
+      );
+    });
+  }
+
+  /** The bytes `score` would send for this message. */
+  encode(tx: ProtoTransaction): Buffer {
+    return method<ProtoTransaction, ProtoScoreResponse>(
+      this.pkg,
+      'risk.v1.RiskScoring',
+      'Score',
+    ).requestSerialize(tx);
+  }
+
   openStream(
     metadata: RequestMetadata = {},
   ): ClientDuplexStream<ProtoTransaction, ProtoScoreStreamResponse> {

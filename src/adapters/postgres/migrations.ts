@@ -96,6 +96,40 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     id: 4,
+    name: 'decision_log',
+    sql: `
+      -- Every scored transaction (replays excluded), for rule performance against labels.
+      CREATE TABLE risk_decisions (
+        transaction_id  text PRIMARY KEY,
+        event_time_ms   bigint NOT NULL,
+        account_id      text NOT NULL,
+        decision        text NOT NULL CHECK (decision IN ('approve', 'review', 'decline')),
+        risk_score      smallint NOT NULL,
+        rules           text[] NOT NULL,
+        shadow_rules    text[] NOT NULL,
+        ruleset_version text NOT NULL,
+        logged_at       timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX risk_decisions_by_event_time ON risk_decisions (event_time_ms);
+      -- Outcome labels: every one received (the history), and the last per transaction.
+      CREATE TABLE risk_labels (
+        id             bigserial PRIMARY KEY,
+        transaction_id text NOT NULL,
+        label          text NOT NULL CHECK (label IN ('fraud', 'legit')),
+        source         text NOT NULL,
+        reported_at    timestamptz NOT NULL,
+        received_at    timestamptz NOT NULL
+      );
+      CREATE INDEX risk_labels_by_transaction ON risk_labels (transaction_id, id);
+      CREATE TABLE risk_label_current (
+        transaction_id text PRIMARY KEY,
+        label          text NOT NULL CHECK (label IN ('fraud', 'legit')),
+        label_id       bigint NOT NULL
+      );
+    `,
+  },
+  {
+    id: 5,
     name: 'users',
     sql: `
       -- DESIGN.md §4.10. Users are disabled, never deleted: the audit trail names them.
@@ -133,7 +167,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    id: 5,
+    id: 6,
     name: 'ruleset_proposals',
     sql: `
       -- Four-eyes publishing (RULES_APPROVAL=required): a proposal waits for another publisher.

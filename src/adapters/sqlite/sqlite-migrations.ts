@@ -107,6 +107,41 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   },
   {
     id: 4,
+    name: 'decision_log',
+    sql: `
+      -- Every scored transaction (replays excluded), for rule performance against labels.
+      -- rules and shadow_rules are JSON arrays of rule names.
+      CREATE TABLE risk_decisions (
+        transaction_id  TEXT PRIMARY KEY,
+        event_time_ms   INTEGER NOT NULL,
+        account_id      TEXT NOT NULL,
+        decision        TEXT NOT NULL CHECK (decision IN ('approve', 'review', 'decline')),
+        risk_score      INTEGER NOT NULL,
+        rules           TEXT NOT NULL,
+        shadow_rules    TEXT NOT NULL,
+        ruleset_version TEXT NOT NULL,
+        logged_at_ms    INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX risk_decisions_by_event_time ON risk_decisions (event_time_ms);
+      -- Outcome labels: every one received (the history), and the last per transaction.
+      CREATE TABLE risk_labels (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        transaction_id TEXT NOT NULL,
+        label          TEXT NOT NULL CHECK (label IN ('fraud', 'legit')),
+        source         TEXT NOT NULL,
+        reported_at_ms INTEGER NOT NULL,
+        received_at_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX risk_labels_by_transaction ON risk_labels (transaction_id, id);
+      CREATE TABLE risk_label_current (
+        transaction_id TEXT PRIMARY KEY,
+        label          TEXT NOT NULL CHECK (label IN ('fraud', 'legit')),
+        label_id       INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    id: 5,
     name: 'users',
     sql: `
       -- DESIGN.md §4.10, as in the PostgreSQL schema. Users are disabled, never deleted.
@@ -139,7 +174,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     `,
   },
   {
-    id: 5,
+    id: 6,
     name: 'ruleset_proposals',
     sql: `
       -- Four-eyes publishing (RULES_APPROVAL=required), as in the PostgreSQL schema.
@@ -162,7 +197,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX ruleset_proposals_by_status ON ruleset_proposals (status, id);
       -- SQLite cannot change a CHECK or a NOT NULL in place: the audit table is rebuilt with
       -- its rows (ids kept), as its documentation's twelve-step recipe does.
-      CREATE TABLE ruleset_audit_v5 (
+      CREATE TABLE ruleset_audit_v6 (
         id           INTEGER PRIMARY KEY AUTOINCREMENT,
         action       TEXT NOT NULL
           CHECK (action IN ('seed', 'publish', 'rollback', 'propose', 'approve', 'reject')),
@@ -174,10 +209,10 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         proposal_id  INTEGER REFERENCES ruleset_proposals (id),
         CHECK ((version IS NULL) = (action IN ('propose', 'reject')))
       ) STRICT;
-      INSERT INTO ruleset_audit_v5 (id, action, version, from_version, actor, comment, at)
+      INSERT INTO ruleset_audit_v6 (id, action, version, from_version, actor, comment, at)
         SELECT id, action, version, from_version, actor, comment, at FROM ruleset_audit;
       DROP TABLE ruleset_audit;
-      ALTER TABLE ruleset_audit_v5 RENAME TO ruleset_audit;
+      ALTER TABLE ruleset_audit_v6 RENAME TO ruleset_audit;
       CREATE INDEX ruleset_audit_by_version ON ruleset_audit (version, id);
     `,
   },

@@ -11,6 +11,7 @@ import type { DegradedReason, ScoreResponse } from '../../pipeline/score-respons
 import { describeValidation } from '../validation-details.ts';
 import type { ProtoValue } from './value.ts';
 import { fromProtoValue, toProtoValue } from './value.ts';
+import { undecodableError } from './wire-check.ts';
 
 /*
  * The messages of proto/risk/v1/risk.proto as @grpc/proto-loader hands them over (see
@@ -160,6 +161,8 @@ export function createTransactionReader(): TransactionReader {
   ajvFormats.default(ajv);
   const validate = ajv.compile<Transaction>(transactionSchema);
   return (msg) => {
+    const refused = undecodableError(msg);
+    if (refused !== undefined) throw refused;
     const json = transactionJson(msg);
     if (validate(json)) return json;
     const details = describeValidation(validate.errors ?? []);

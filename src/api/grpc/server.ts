@@ -18,6 +18,7 @@ import { repairDescriptors } from './reflection.ts';
 import { readScoreOptions } from './score-options.ts';
 import { createScoreStreams } from './score-stream.ts';
 import { asRiskError, toStatus } from './status.ts';
+import { guardTransactionDeserializer } from './wire-check.ts';
 
 export interface GrpcServerOptions {
   score: Scorer;
@@ -79,7 +80,13 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
     },
     ScoreStream: streams.handle,
   };
-  server.addService(pkg[RISK_SERVICE_NAME] as ServiceDefinition, riskScoring);
+  const service = pkg[RISK_SERVICE_NAME] as ServiceDefinition;
+  const guarded: ServiceDefinition = {
+    ...service,
+    Score: guardTransactionDeserializer(service.Score!),
+    ScoreStream: guardTransactionDeserializer(service.ScoreStream!),
+  };
+  server.addService(guarded, riskScoring);
 
   const health = createGrpcHealth({
     services: ['', RISK_SERVICE_NAME],

@@ -1,7 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { StatusObject } from '@grpc/grpc-js';
 import type { ErrorCode } from '../../domain/errors.ts';
-import { ERROR_CODES, RiskError, isRiskError } from '../../domain/errors.ts';
+import { ERROR_CODES, RiskError, capDetails, isRiskError } from '../../domain/errors.ts';
 import type { ProtoScoreError } from './messages.ts';
 
 /** The one place where error codes become gRPC statuses (HTTP's is src/api/http/error-handler.ts). */
@@ -20,6 +20,7 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   RISK_ERR_UNAUTHORIZED: status.UNAUTHENTICATED,
   RISK_ERR_FORBIDDEN: status.PERMISSION_DENIED,
   RISK_ERR_NOT_FOUND: status.NOT_FOUND,
+  RISK_ERR_METHOD_NOT_ALLOWED: status.UNIMPLEMENTED,
   RISK_ERR_RATE_LIMITED: status.RESOURCE_EXHAUSTED,
   RISK_ERR_UNAVAILABLE: status.UNAVAILABLE,
   RISK_ERR_INTERNAL: status.INTERNAL,
@@ -45,13 +46,20 @@ export function asRiskError(err: unknown): RiskError {
     : new RiskError('RISK_ERR_INTERNAL', 'internal error', undefined, err);
 }
 
+/**
+ * Problems listed in one gRPC error at most: trailers must stay well under grpc-js's 8 KiB
+ * default metadata limit of the receiving side.
+ */
+export const MAX_GRPC_ERROR_DETAILS = 20;
+
 /** The status a failed unary call ends with: code and message, the REST fields in trailers. */
 export function toStatus(err: RiskError): Partial<StatusObject> {
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_KEY, err.code);
   metadata.set(ERROR_RETRIABLE_KEY, String(ERROR_CODES[err.code].retriable));
   if (err.details !== undefined && err.details.length > 0) {
-    metadata.set(ERROR_DETAILS_KEY, Buffer.from(JSON.stringify(err.details), 'utf8'));
+    const details = capDetails(err.details, MAX_GRPC_ERROR_DETAILS);
+    metadata.set(ERROR_DETAILS_KEY, Buffer.from(JSON.stringify(details), 'utf8'));
   }
   return { code: GRPC_STATUS[err.code], details: err.message, metadata };
 }
@@ -62,7 +70,7 @@ export function toScoreError(err: RiskError): ProtoScoreError {
     code: err.code,
     message: err.message,
     retriable: ERROR_CODES[err.code].retriable,
-    details: (err.details ?? []).map((d) =>
+    details: capDetails(err.details ?? [], MAX_GRPC_ERROR_DETAILS).map((d) =>
       d.field === undefined ? { message: d.message } : { field: d.field, message: d.message },
     ),
   };

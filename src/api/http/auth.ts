@@ -1,12 +1,10 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { RiskError } from '../../domain/errors.ts';
+import { BEARER_SCHEME, openApiComponents } from './openapi.ts';
 import type { Role } from '../../domain/users.ts';
 import { roleAllows } from '../../domain/users.ts';
 import type { Principal, SignIn } from '../../pipeline/sign-in.ts';
 import { RateLimitedError } from '../../pipeline/sign-in.ts';
-
-/** The OpenAPI security scheme every protected route names (see `securedBy`). */
-export const BEARER_SCHEME = 'bearer';
 
 /** The OpenAPI scheme of the session cookie, the alternative to a bearer token. */
 export const SESSION_SCHEME = 'session';
@@ -19,6 +17,7 @@ export const securedBy: Array<Record<string, string[]>> = [
 
 /** The OpenAPI document's `components.securitySchemes`. */
 export const securitySchemes = {
+  ...openApiComponents.securitySchemes,
   [BEARER_SCHEME]: {
     type: 'http',
     scheme: 'bearer',

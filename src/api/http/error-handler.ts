@@ -1,8 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, ErrorDetail } from '../../domain/errors.ts';
-import { ERROR_CODES, isRiskError } from '../../domain/errors.ts';
+import type { RiskError } from '../../domain/errors.ts';
+import { ERROR_CODES, capDetails, isRiskError } from '../../domain/errors.ts';
 import { describeValidation } from '../validation-details.ts';
 
 /** The one place where error codes become HTTP statuses. */
@@ -19,6 +20,7 @@ const STATUS: Record<ErrorCode, number> = {
   RISK_ERR_UNAUTHORIZED: 401,
   RISK_ERR_FORBIDDEN: 403,
   RISK_ERR_NOT_FOUND: 404,
+  RISK_ERR_METHOD_NOT_ALLOWED: 405,
   RISK_ERR_RATE_LIMITED: 429,
   RISK_ERR_UNAVAILABLE: 503,
   RISK_ERR_INTERNAL: 500,
@@ -28,9 +30,19 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; retriable: boolean; details?: readonly ErrorDetail[] };
 }
 
+/** Problems listed in one error body at most (the last entry then counts the rest). */
+export const MAX_ERROR_DETAILS = 100;
+
 function body(code: ErrorCode, message: string, details?: readonly ErrorDetail[]): ErrorBody {
   const { retriable } = ERROR_CODES[code];
-  return { error: { code, message, retriable, ...(details && details.length > 0 && { details }) } };
+  return {
+    error: {
+      code,
+      message,
+      retriable,
+      ...(details && details.length > 0 && { details: capDetails(details, MAX_ERROR_DETAILS) }),
+    },
+  };
 }
 
 function classify(err: FastifyError): ErrorBody & { status: number } {
@@ -65,6 +77,11 @@ function classify(err: FastifyError): ErrorBody & { status: number } {
   return { status: 500, ...body('RISK_ERR_INTERNAL', 'internal error') };
 }
 
+/** Answers a RiskError from a hook, in the shape and status the error handler would give. */
+export function sendError(reply: FastifyReply, err: RiskError): void {
+  void reply.status(STATUS[err.code]).send(body(err.code, err.message, err.details));
+}
+
 /** Installs the error handler and the 404 handler that every route group shares. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -74,9 +91,51 @@ export function installErrorHandling(app: FastifyInstance): void {
     else req.log.debug({ err }, 'request rejected');
     return reply.status(status).send(payload);
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send(body('RISK_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`)),
-  );
+  // Every route as a pattern, so that a known path asked with another method is a 405.
+  const routes: Array<{ methods: readonly string[]; pattern: RegExp }> = [];
+  app.addHook('onRoute', (r) => {
+    routes.push({ methods: [r.method].flat(), pattern: routePattern(r.url) });
+  });
+  const notFound = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = req.url.split('?', 1)[0] ?? req.url;
+    const allowed = [
+      ...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods)),
+    ];
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(
+          body(
+            'RISK_ERR_METHOD_NOT_ALLOWED',
+            `${req.method} is not allowed on ${path}: use ${allowed.join(', ')}`,
+          ),
+        );
+    }
+    return reply.status(404).send(body('RISK_ERR_NOT_FOUND', `no route ${req.method} ${path}`));
+  };
+  // Answered before the body is read: a body method the route does not have (QUERY, say)
+  // would otherwise fail on its content type first.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (req.is404) notFound(req, reply);
+    else done();
+  });
+  app.setNotFoundHandler(notFound);
+}
+
+/** A fastify route path (`/v1/rules/versions/:version`, `/console/*`) as a whole-path RegExp. */
+function routePattern(url: string): RegExp {
+  const source = url
+    .split('/')
+    .map((part) =>
+      part.startsWith(':')
+        ? '[^/]+'
+        : part === '*'
+          ? '.*'
+          : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/');
+  return new RegExp(`^${source}$`);
 }
 
 /**

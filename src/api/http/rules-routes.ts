@@ -17,6 +17,14 @@ const RULES_BODY_LIMIT = 1024 * 1024;
 const BACKTEST_BODY_LIMIT = 8 * 1024 * 1024;
 export const MAX_BACKTEST_TRANSACTIONS = 10_000;
 
+/** What a publish answers: the active version's summary (its rules left out). */
+const published = {
+  type: 'object',
+  required: ['changed', 'version'],
+  additionalProperties: true,
+  properties: { changed: { type: 'boolean' }, version: { type: 'integer' } },
+} as const;
+
 const rulesArray = { type: 'array', description: 'json-rules-engine rules (DESIGN.md §4.3)' };
 /* Both are stored in PostgreSQL with the audit trail: no NUL, no control or bidi characters. */
 const actor = { type: 'string', minLength: 1, maxLength: 128, pattern: SAFE_ID_PATTERN };
@@ -58,7 +66,11 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = async (app, o
   const tags = ['rules'];
   const security = securedBy;
 
-  app.get('/v1/rules', { ...viewer, schema: { tags, security } }, () => admin.active());
+  app.get(
+    '/v1/rules',
+    { ...viewer, config: { errors: { 404: 'no ruleset is active' } }, schema: { tags, security } },
+    () => admin.active(),
+  );
 
   app.post<{ Body: { rules: unknown } }>(
     '/v1/rules/validate',
@@ -93,11 +105,30 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = async (app, o
       // With four eyes, an analyst proposes and a publisher approves (proposals-routes.ts).
       ...(admin.approvalRequired ? analyst : publisher),
       bodyLimit: RULES_BODY_LIMIT,
+      config: {
+        errors: {
+          409: 'expected_active_version is no longer the active version: reload and try again',
+        },
+      },
       schema: {
         tags,
         security,
         description:
           'Publishes a new version; with RULES_APPROVAL=required, stores a proposal instead (202) that another publisher approves.',
+        response: {
+          200: { description: 'the same rules are active already: nothing written', ...published },
+          201: { description: 'published: a new version, now active', ...published },
+          202: {
+            description: 'RULES_APPROVAL=required: stored as a proposal, waiting for approval',
+            type: 'object',
+            required: ['changed', 'proposal'],
+            additionalProperties: true,
+            properties: {
+              changed: { type: 'boolean' },
+              proposal: { type: 'object', additionalProperties: true },
+            },
+          },
+        },
         body: {
           type: 'object',
           additionalProperties: false,
@@ -171,6 +202,12 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = async (app, o
     '/v1/rules/rollback',
     {
       ...publisher,
+      config: {
+        errors: {
+          404: 'no such version, or no earlier version to roll back to',
+          409: 'that version is already active',
+        },
+      },
       schema: {
         tags,
         security,

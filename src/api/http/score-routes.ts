@@ -61,6 +61,11 @@ export const scoreRoutes: FastifyPluginAsync<ScoreRoutesOptions> = (app, opts) =
   app.post<{ Body: Transaction; Querystring: { explain?: 'true' | 'false' } }>(
     '/v1/score',
     {
+      config: {
+        errors: {
+          409: 'this transaction_id was scored before with another payload (RISK_ERR_IDEMPOTENCY_CONFLICT), or is being scored right now',
+        },
+      },
       schema: {
         body: transactionSchema,
         querystring: {

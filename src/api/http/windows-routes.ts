@@ -121,12 +121,15 @@ export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opt
       });
       // The schema documents the row; JSON.stringify writes it, so that `total_amount` can be
       // the exact decimal text (a JS number would round sums above 2^53 millionths).
-      return reply.serializer(JSON.stringify).send({
-        windows: rows.map((a) => ({
-          ...toWindowRow(a),
-          total_amount: rawJson(exactDecimal(microsToDecimal(a.amountMicros))),
-        })),
-      });
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer(JSON.stringify)
+        .send({
+          windows: rows.map((a) => ({
+            ...toWindowRow(a),
+            total_amount: rawJson(exactDecimal(microsToDecimal(a.amountMicros))),
+          })),
+        });
     },
   );
   return Promise.resolve();

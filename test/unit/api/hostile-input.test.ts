@@ -44,6 +44,8 @@ const cases: Case[] = [
   ['location ZZZ', { location: 'ZZZ' }, '/location'],
   ['currency ZZ', { currency: 'ZZ' }, '/currency'],
   ['currency usd', { currency: 'usd' }, '/currency'],
+  ['currency ZZZ (three letters, no currency)', { currency: 'ZZZ' }, '/currency'],
+  ['currency XTS (the testing code)', { currency: 'XTS' }, '/currency'],
 ];
 
 describe('hostile transactions are refused by both doors', () => {

@@ -30,15 +30,15 @@ rulesetStoreConformance('sqlite', () => {
   });
 });
 
-test('SQLite migration 5 rebuilds the audit table with its rows and ids', async () => {
+test('SQLite migration 6 rebuilds the audit table with its rows and ids', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'risk-migrate-'));
   const db = openSqliteDatabase({ path: join(dir, 'risk.sqlite') });
   try {
     migrateSqlite(
       db,
-      SQLITE_MIGRATIONS.filter((m) => m.id < 5),
+      SQLITE_MIGRATIONS.filter((m) => m.id < 6),
     );
-    // Rows as the code before migration 5 wrote them.
+    // Rows as the code before migration 6 wrote them.
     for (const [version, action, from, actor] of [
       [1, 'seed', null, 'alice'],
       [2, 'publish', 1, 'bob'],
@@ -61,7 +61,7 @@ test('SQLite migration 5 rebuilds the audit table with its rows and ids', async 
         actor,
       );
     }
-    assert.deepEqual(migrateSqlite(db), [5]);
+    assert.deepEqual(migrateSqlite(db), [6]);
     const store = createSqliteRulesetStore(db);
     await store.rollback({ actor: 'carol', comment: 'undo' });
     assert.deepEqual(
