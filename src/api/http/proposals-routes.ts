@@ -89,6 +89,11 @@ export const proposalsRoutes: FastifyPluginAsync<ProposalsRoutesOptions> = (app,
     '/v1/rules/proposals/:id/approve',
     {
       ...publisher,
+      config: {
+        errors: {
+          409: 'the proposal is decided already, or the version it was proposed against is no longer active',
+        },
+      },
       // The body is optional: a bare POST approves without a comment.
       preValidation: (req, _reply, done) => {
         req.body ??= {};
@@ -117,6 +122,7 @@ export const proposalsRoutes: FastifyPluginAsync<ProposalsRoutesOptions> = (app,
     '/v1/rules/proposals/:id/reject',
     {
       ...publisher,
+      config: { errors: { 409: 'the proposal is decided already' } },
       schema: { tags, security, params: idParams, body: decisionBody(true) },
     },
     async (req) =>

@@ -37,6 +37,12 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = (app, opt
   app.post<{ Body: { username?: string; password?: string; token?: string } }>(
     '/v1/session',
     {
+      config: {
+        errors: {
+          403: 'wrong user name, password or token, or the user is disabled',
+          429: 'failed sign-ins for this name or from this address are being slowed down (Retry-After)',
+        },
+      },
       schema: {
         tags,
         description: `Signs in. Send either username and password, or token. The answer sets the HttpOnly, SameSite=Strict cookie; requests that change state with it must carry the header ${CSRF_HEADER}.`,
@@ -98,7 +104,16 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = (app, opt
 
   app.delete(
     '/v1/session',
-    { schema: { tags, description: `Signs out (needs the header ${CSRF_HEADER}). Always 204.` } },
+    {
+      config: { errors: { 403: `a cookie without the ${CSRF_HEADER} header` } },
+      schema: {
+        tags,
+        description: `Signs out (with the cookie, needs the header ${CSRF_HEADER}).`,
+        response: {
+          204: { description: 'signed out (also when no session was open)', type: 'null' },
+        },
+      },
+    },
     async (req, reply) => {
       const id = auth.sessionIdOf(req);
       if (id !== undefined && id !== '') {

@@ -84,6 +84,7 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = (app, opts) =
     '/v1/users',
     {
       ...admin,
+      config: { errors: { 409: 'the user name is taken' } },
       schema: {
         tags,
         security,
