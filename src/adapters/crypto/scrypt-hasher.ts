@@ -20,7 +20,7 @@ const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 const PREFIX = 'scrypt';
 
-function derive(secret: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+function deriveKey(secret: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(
       secret.normalize('NFC'),
@@ -34,10 +34,37 @@ function derive(secret: string, salt: Buffer, params: ScryptParams): Promise<Buf
 }
 
 /**
- * `scrypt$N=32768,r=8,p=3$<salt>$<key>` (base64url): the parameters travel with each hash, so
- * raising them later leaves the hashes already stored readable.
+ * At most `limit` calls of `fn` at once, the others queued in order. scrypt runs on libuv's
+ * thread pool (four threads), which file writes such as the flag outbox's fdatasync share: a
+ * burst of sign-ins must not take all of it.
  */
-export function createScryptHasher(params: ScryptParams = OWASP_SCRYPT): SecretHasher {
+export function limitConcurrency(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await fn();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/**
+ * `scrypt$N=32768,r=8,p=3$<salt>$<key>` (base64url): the parameters travel with each hash, so
+ * raising them later leaves the hashes already stored readable. At most `concurrency` (2)
+ * derivations run at once.
+ */
+export function createScryptHasher(
+  params: ScryptParams = OWASP_SCRYPT,
+  concurrency = 2,
+): SecretHasher {
+  const limited = limitConcurrency(concurrency);
+  const derive = (secret: string, salt: Buffer, p: ScryptParams) =>
+    limited(() => deriveKey(secret, salt, p));
   return {
     async hash(secret) {
       const salt = randomBytes(SALT_BYTES);
