@@ -53,6 +53,12 @@ const schema = z
      * it open, for a network where only trusted dashboards reach the port.
      */
     WINDOWS_AUTH: z.enum(['required', 'none']).default('required'),
+    /** The decisions that open a review case, comma-separated: `review` (default), `decline`. */
+    CASES_OPEN_FOR: z
+      .string()
+      .trim()
+      .regex(/^(review|decline)(,(review|decline))*$/, 'must be review, decline or review,decline')
+      .default('review'),
     RISK_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
