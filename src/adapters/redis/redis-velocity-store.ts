@@ -32,7 +32,7 @@ const DISTINCT: Record<Entity, ReadonlyArray<{ suffix: string; feature: string }
 /** Values the script returns for one entity: count, units, micros per window, then the rest. */
 const replyLength = (e: Entity): number => 12 + DISTINCT[e].length + (e === 'account' ? 4 : 0);
 
-type VelocityCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[]>;
+type VelocityCommand = (...keysThenArgs: Array<string | number>) => Promise<number[]>;
 
 export interface RedisVelocityStoreOptions {
   /** One Redis (or primary), or a Redis Cluster: every script touches one hash slot only. */
@@ -69,8 +69,17 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
   const prefix = opts.keyPrefix ?? 'risk:';
   const limits = { ...DEFAULT_VELOCITY_LIMITS, ...opts.limits };
   const smallKeyEvents = opts.smallKeyEvents ?? 64;
-  if (!('riskVelocity' in redis)) redis.defineCommand('riskVelocity', { lua: SCRIPT });
-  const run = (redis as unknown as { riskVelocity: VelocityCommand }).riskVelocity.bind(redis);
+  // One command per number of keys, all the same script (one SHA): with the key count fixed, a
+  // call's first argument is its first key, which is what ioredis's cluster auto-pipelining
+  // groups commands by (with a variable count it would read the count as the key).
+  const commands = new Map<number, VelocityCommand>();
+  for (const entity of Object.keys(DISTINCT) as Entity[]) {
+    const n = 3 + DISTINCT[entity].length;
+    const name = `riskVelocity${n}`;
+    if (!(name in redis)) redis.defineCommand(name, { lua: SCRIPT, numberOfKeys: n });
+    const command = (redis as unknown as Record<string, VelocityCommand>)[name]!;
+    commands.set(n, command.bind(redis));
+  }
 
   return {
     async record(tx: Transaction): Promise<VelocityFeatures> {
@@ -95,8 +104,7 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
             ...DISTINCT[entity].map((d) => k + d.suffix),
             `${k}|s:${e.id}`,
           ];
-          return run(
-            keys.length,
+          return commands.get(keys.length)!(
             ...keys,
             e.id,
             e.ts,
