@@ -31,6 +31,8 @@ export interface ThrowawayCluster {
   ports: number[];
   /** The cluster as one node sees it (CLUSTER NODES). */
   view(fromPort?: number): Promise<NodeInfo[]>;
+  /** The port of the master serving `key`'s slot. */
+  masterOf(key: string): Promise<number>;
   /** SIGKILL of one node's process. */
   kill(port: number): void;
   /** Starts a killed node again, with its nodes.conf: it rejoins (as a replica, once failed over). */
@@ -124,6 +126,9 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
         '',
         '--appendonly',
         'no',
+        // A full synchronisation starts at once (by default it waits 5 s for more replicas).
+        '--repl-diskless-sync-delay',
+        '0',
         '--dir',
         dir,
         '--logfile',
@@ -148,6 +153,10 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
       }
       const nodes = await view(fromPort);
       const ok = nodes.filter((n) => !n.failed);
+      // A replica can take over only once it has synchronised with its master.
+      for (const n of ok.filter((x) => x.role === 'replica')) {
+        if (!/master_link_status:up/.test(await ask(n.port, 'INFO', 'replication'))) return false;
+      }
       return (
         ok.length === 6 &&
         ok.filter((n) => n.role === 'master' && n.slots.length > 0).length === 3 &&
@@ -163,6 +172,20 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
     ports,
     view,
     healthy,
+    async masterOf(key) {
+      const slot = Number(await ask(ports[0]!, 'CLUSTER', 'KEYSLOT', key));
+      const owner = (await view()).find(
+        (n) =>
+          n.role === 'master' &&
+          !n.failed &&
+          n.slots.some((r) => {
+            const [lo = '', hi = lo] = r.split('-');
+            return slot >= Number(lo) && slot <= Number(hi);
+          }),
+      );
+      if (owner === undefined) throw new Error(`no master serves slot ${slot}`);
+      return owner.port;
+    },
     kill(port) {
       procs.get(port)?.kill('SIGKILL');
     },
