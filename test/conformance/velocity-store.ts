@@ -80,6 +80,26 @@ export function velocityStoreConformance(name: string, make: StoreFactory): void
         assert.equal(dayEdge['account.amount_24h'], 14);
       }));
 
+    test('window edges are exact to the millisecond up to year 9999', () =>
+      withStore(async (s) => {
+        // Event times of 15 digits (ms after 1970): beyond what Lua prints exactly ('%.14g').
+        const end = Date.parse('9999-12-31T23:59:59.999Z');
+        const at = (ms: number) => new Date(ms).toISOString();
+        const tx = (ms: number, amount: number) => ({
+          ...makeTx({ account_id: 'acct-9999', amount }),
+          timestamp: at(ms),
+        });
+        await s.record(tx(end - 24 * HOUR - 1, 1));
+        await s.record(tx(end - 24 * HOUR, 2));
+        await s.record(tx(end - 24 * HOUR + 1, 4));
+        const f = await s.record(tx(end, 8));
+        assert.equal(f['account.count_24h'], 2, 'only the event 1 ms inside the day, and this');
+        assert.equal(f['account.amount_24h'], 12);
+        const late = await s.record(tx(end - 1, 16));
+        assert.equal(late['account.count_24h'], 3, 'a late event: t − 24h + 1 ms … t');
+        assert.equal(late['account.amount_24h'], 2 + 4 + 16);
+      }));
+
     test('out-of-order arrival: later events are not counted, earlier ones are', () =>
       withStore(async (s) => {
         const acct = 'acct-ooo';

@@ -41,9 +41,16 @@ local W = { 60000, 600000, 3600000, 86400000 }
 local US = '\31'
 local find, sub = string.find, string.sub
 
+-- '(' .. x as an exclusive bound. Lua prints numbers with '%.14g': exact below 10^14 ms (year
+-- 5138); later event times (up to year 9999) need all their digits.
+local function after(x)
+  if x < 1e14 and x > -1e14 then return '(' .. x end
+  return '(' .. string.format('%.0f', x)
+end
+
 -- Arguments built once: Lua turns a number into a string with sprintf, about 0.7 µs each.
 local tArg = ARGV[2]
-local dayStart = '(' .. (t - W[4])
+local dayStart = after(t - W[4])
 local ttl = ARGV[4]
 
 -- Distinct features by entity kind: window index, event field (their hashes are KEYS[3..]).
@@ -129,7 +136,7 @@ local function rebuild()
   if #top == 0 then return st end
   for k = 1, #hashes do redis.call('DEL', hashes[k]) end
   st.L = tonumber(top[2])
-  local rows = redis.call('ZRANGEBYSCORE', key, '(' .. (st.L - W[4]), st.L, 'WITHSCORES')
+  local rows = redis.call('ZRANGEBYSCORE', key, after(st.L - W[4]), st.L, 'WITHSCORES')
   for j = 1, #rows, 2 do
     local d = st.L - tonumber(rows[j + 1])
     local f = fields(rows[j])
@@ -210,7 +217,7 @@ if isNew and t >= st.L then
   -- Move every window from L to t: the events in (L - W, t - W] fall out.
   if t > st.L and size <= SMALL_KEY then
     -- A small key: one read of (L - 24h, t - 1m] holds every window's leavers.
-    local rows = redis.call('ZRANGEBYSCORE', key, '(' .. (st.L - W[4]), t - W[1], 'WITHSCORES')
+    local rows = redis.call('ZRANGEBYSCORE', key, after(st.L - W[4]), t - W[1], 'WITHSCORES')
     for j = 1, #rows, 2 do
       local ts = tonumber(rows[j + 1])
       local f = nil
@@ -225,7 +232,7 @@ if isNew and t >= st.L then
   elseif t > st.L then
     -- A busy key: read only each window's leavers, however many events it holds.
     for w = 1, 4 do
-      local gone = redis.call('ZRANGEBYSCORE', key, '(' .. (st.L - W[w]), t - W[w], 'WITHSCORES')
+      local gone = redis.call('ZRANGEBYSCORE', key, after(st.L - W[w]), t - W[w], 'WITHSCORES')
       for j = 1, #gone, 2 do move(st, fields(gone[j]), w, -1) end
     end
     st.L = t
