@@ -15,18 +15,29 @@ after(async () => {
   redis.disconnect();
 });
 
-for (const smallKeyEvents of [64, 1]) {
-  velocityStoreConformance(`redis (one read for keys up to ${smallKeyEvents} events)`, (limits) => {
-    stores += 1;
-    return Promise.resolve(
-      createRedisVelocityStore({
-        redis,
-        keyPrefix: `${filePrefix}${stores}:`,
-        limits,
-        smallKeyEvents,
-      }),
-    );
-  });
+const variants: Array<{ smallKeyEvents: number; callPerEntity: boolean }> = [
+  { smallKeyEvents: 64, callPerEntity: false },
+  { smallKeyEvents: 1, callPerEntity: false },
+  // What a cluster does, here on one Redis: one call per entity, sent together.
+  { smallKeyEvents: 64, callPerEntity: true },
+];
+for (const { smallKeyEvents, callPerEntity } of variants) {
+  const calls = callPerEntity ? 'a call per entity' : 'one call';
+  velocityStoreConformance(
+    `redis (${calls}, one read for keys up to ${smallKeyEvents} events)`,
+    (limits) => {
+      stores += 1;
+      return Promise.resolve(
+        createRedisVelocityStore({
+          redis,
+          keyPrefix: `${filePrefix}${stores}:`,
+          limits,
+          smallKeyEvents,
+          callPerEntity,
+        }),
+      );
+    },
+  );
 }
 
 test('a key whose window state was lost is rebuilt from its events', async () => {
