@@ -27,11 +27,14 @@ import { RULES_DIR_AUTHOR, setupRules } from './rules-setup.ts';
 import { createTelemetry } from './telemetry.ts';
 import { startTracing } from './tracing.ts';
 import { openStores } from './stores.ts';
-import { boundDecisions, boundVelocity, openRedis } from './redis-client.ts';
+import { boundDecisions, boundVelocity, openRedis, withinMs } from './redis-client.ts';
 import { Gauge } from 'prom-client';
 import { modelPath, openModelSource } from './model-source.ts';
 import { createBacktestPool } from './backtest-pool.ts';
 import { SERVICE_VERSION } from './version.ts';
+
+/** How long the start waits for a Redis Cluster's slot map. */
+const CLUSTER_START_WAIT_MS = 5000;
 
 export interface App {
   config: Config;
@@ -110,6 +113,14 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
           ...(config.REDIS_URL !== undefined && { ignored: 'REDIS_URL' }),
         },
         'velocity features and idempotency on a Redis Cluster (REDIS_CLUSTER_NODES)',
+      );
+      // The client learns the slot map before it sends anything: give it that long, so the
+      // first calls are not degraded for it. An unreachable cluster does not stop the start.
+      await withinMs(redis.ping(), CLUSTER_START_WAIT_MS, 'redis cluster').catch((err: unknown) =>
+        logger.warn(
+          { err: String(err) },
+          'redis cluster not ready yet; scoring degrades until it is',
+        ),
       );
     }
     velocity = countVelocityErrors(velocityStore, redisError);
