@@ -54,7 +54,7 @@ export function entityKeys(tx: Transaction): Array<{ entity: Entity; value: stri
  */
 export function toMicroParts(amount: number): [units: number, micros: number] {
   const units = Math.trunc(amount);
-  // amount − units is exact in a double (Sterbenz), so only the last rounding remains.
+  // The fractional part of a double is exact, so only the rounding to millionths remains.
   const micros = Math.round((amount - units) * 1e6);
   return micros === 1_000_000 ? [units + 1, 0] : [units, micros];
 }
