@@ -11,6 +11,9 @@
 # the calendar and at most 15 minutes ahead, a ruleset must be non-empty unless
 # `allow_empty`, a transaction_id scored before with another payload is a 409.
 #
+# One worker: with two, this machine's Python 3.11 fails inside schemathesis now and then
+# ("SystemError: AST constructor recursion depth mismatch", an interpreter bug under threads).
+#
 # Usage: bash scripts/api-contract.sh [EXAMPLES]   (default 30 per operation)
 # schemathesis is installed on first use in a virtualenv under $RISK_CI_CACHE (as
 # scripts/helm-check.sh keeps its tools) and kept between runs.
@@ -76,8 +79,7 @@ set +e
 (cd "$work" && timeout 900 "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/docs/json" \
   --header "Authorization: Bearer $token" \
   --checks all --exclude-checks positive_data_acceptance \
-  --max-examples "$EXAMPLES" --seed 1 --workers 2 \
-  --output-truncate false)
+  --max-examples "$EXAMPLES" --seed 1 --workers 1)
 rc=$?
 set -e
 if [ "$rc" -ne 0 ]; then

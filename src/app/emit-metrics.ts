@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { CaseStats } from '../domain/outcomes.ts';
 import type { DecisionLogObserver } from '../pipeline/decision-log.ts';
 import type { OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { RelayObserver } from '../pipeline/flag-relay.ts';
@@ -9,8 +10,8 @@ export interface EmitMetrics {
   relay: RelayObserver;
   windows: WindowObserver;
   decisionLog: DecisionLogObserver;
-  /** Reports the decision log's backlog on every scrape. */
-  watchDecisionLog(buffered: () => number): void;
+  /** Reports the decision log's backlog and the case queue on every scrape. */
+  watchDecisionLog(buffered: () => number, cases: () => Promise<CaseStats>): void;
   /** A flag the local file outbox took because PostgreSQL did not. */
   flagFallback(): void;
   /** Reports these outboxes' depth and age on every scrape. */
@@ -29,6 +30,32 @@ export function createEmitMetrics(
   let outboxes: readonly OutboxStore[] = [];
   let windowStats: (() => WindowBufferStats) | undefined;
   let decisionsBuffered: (() => number) | undefined;
+  let caseStats: (() => Promise<CaseStats>) | undefined;
+  /** The last scrape's case figures, so that the two gauges read one query. */
+  let lastCases: Promise<CaseStats | undefined> = Promise.resolve(undefined);
+  new Gauge({
+    name: 'risk_cases',
+    help: 'Review cases not yet resolved, by status (open, claimed)',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      lastCases = caseStats?.().catch(() => undefined) ?? Promise.resolve(undefined);
+      const s = await lastCases;
+      if (s === undefined) return;
+      this.set({ status: 'open' }, s.open);
+      this.set({ status: 'claimed' }, s.claimed);
+    },
+  });
+  new Gauge({
+    name: 'risk_case_oldest_unresolved_age_seconds',
+    help: 'Age of the oldest review case not yet resolved (0 when none is)',
+    registers,
+    async collect() {
+      const s = await lastCases;
+      const oldest = s?.oldest_unresolved_ms ?? null;
+      this.set(oldest === null ? 0 : Math.max(0, Date.now() - oldest) / 1000);
+    },
+  });
   const decisionsWritten = new Counter({
     name: 'risk_decision_log_written_total',
     help: 'Scored transactions written to the decision log (rule performance against labels)',
@@ -161,8 +188,9 @@ export function createEmitMetrics(
         decisionsDropped.inc(n);
       },
     },
-    watchDecisionLog(buffered) {
+    watchDecisionLog(buffered, cases) {
       decisionsBuffered = buffered;
+      caseStats = cases;
     },
     relay: {
       published(store, flags) {

@@ -8,6 +8,7 @@ import { createFallbackOutbox } from '../pipeline/fallback-outbox.ts';
 import type { FlagOutbox, OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { FlagRelay } from '../pipeline/flag-relay.ts';
 import { createFlagRelay } from '../pipeline/flag-relay.ts';
+import type { Decision } from '../domain/decision.ts';
 import type { DecisionLog } from '../pipeline/decision-log.ts';
 import { createDecisionLog } from '../pipeline/decision-log.ts';
 import type { WindowBuffer } from '../pipeline/window-buffer.ts';
@@ -121,8 +122,12 @@ export async function setupEmitters(
     logger,
     flushIntervalMs: config.WINDOW_FLUSH_INTERVAL_MS,
     observer: metrics.decisionLog,
+    caseDecisions: new Set(config.CASES_OPEN_FOR.split(',') as Decision[]),
   });
-  metrics.watchDecisionLog(() => decisionLog.buffered());
+  metrics.watchDecisionLog(
+    () => decisionLog.buffered(),
+    () => stores.decisionLog.caseStats(),
+  );
 
   return {
     flags,

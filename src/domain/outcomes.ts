@@ -1,4 +1,5 @@
 import type { Decision } from './decision.ts';
+import { nameBasedUuid } from './flag.ts';
 import type { Transaction } from './transaction.ts';
 import { eventTimeMs } from './transaction.ts';
 
@@ -178,4 +179,50 @@ export function decisionRecordOf(
     shadow_rules: (response.shadow_reasons ?? []).map((r) => r.rule),
     ruleset_version: response.ruleset_version,
   };
+}
+
+/*
+ * Review cases: a `review` decision (and, if so configured, a `decline`) opens one case per
+ * transaction, which an analyst claims and resolves as fraud or legit; the resolution is also
+ * a label (source `case`).
+ */
+
+export const CASE_STATUSES = ['open', 'claimed', 'resolved'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export interface Case {
+  case_id: string;
+  transaction_id: string;
+  status: CaseStatus;
+  decision: Decision;
+  risk_score: number;
+  /** The rules that fired, in firing order. */
+  reasons: string[];
+  opened_at: string;
+  assignee?: string;
+  claimed_at?: string;
+  outcome?: Label;
+  comment?: string;
+  resolved_at?: string;
+}
+
+/** A decision as the log writes it: with whether it opens a case. */
+export interface LoggedDecision extends DecisionRecord {
+  /** Set when the decision opens a case: its id (name-based on the transaction_id). */
+  case_id?: string;
+}
+
+export interface CaseStats {
+  open: number;
+  claimed: number;
+  /** When the oldest case not yet resolved was opened (epoch ms); null when none is. */
+  oldest_unresolved_ms: number | null;
+}
+
+/** Namespace of case ids (a random UUID chosen once; never change it, ids would change). */
+const CASE_NAMESPACE = Buffer.from('3f0c3a52d8a44c7e9a51f0e6c2b7d913', 'hex');
+
+/** The case of a transaction has one id whatever replica opens it, however often. */
+export function caseIdFor(transactionId: string): string {
+  return nameBasedUuid(CASE_NAMESPACE, transactionId);
 }

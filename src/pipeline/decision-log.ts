@@ -1,12 +1,20 @@
+import type { Decision } from '../domain/decision.ts';
 import type {
+  Case,
+  CaseStats,
+  CaseStatus,
   DecisionRecord,
+  Label,
   LabelInput,
   LabelsResult,
+  LoggedDecision,
   PerformanceCounts,
 } from '../domain/outcomes.ts';
+import { caseIdFor } from '../domain/outcomes.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Logger } from './logger.ts';
+import { RiskError } from '../domain/errors.ts';
 
 /** One label as received, for a transaction's label history. */
 export interface LabelEvent {
@@ -22,8 +30,12 @@ export interface LabelEvent {
  * embedded SQLite, or memory), so that each rule's precision and recall can be measured.
  */
 export interface DecisionLogStore {
-  /** Adds decisions; one already logged under its transaction_id is left as it is. */
-  append(records: readonly DecisionRecord[]): Promise<void>;
+  /**
+   * Adds decisions, and the case of each that carries a `case_id`; a decision (or case)
+   * already there under its transaction_id is left as it is, so a retried batch, or the same
+   * transaction logged by two replicas, opens one case.
+   */
+  append(records: readonly LoggedDecision[]): Promise<void>;
   /**
    * Adds labels in order (the last label of an id wins; every label stays in the history).
    * `receivedAtMs` stamps them; a label without `reported_at` is reported at that time.
@@ -33,6 +45,49 @@ export interface DecisionLogStore {
   labelHistory(transactionId: string): Promise<LabelEvent[]>;
   /** Counts over the decisions whose event time lies in [fromMs, toMs), with current labels. */
   performance(fromMs: number, toMs: number): Promise<PerformanceCounts>;
+  /** Cases with this status, oldest opened first. */
+  listCases(status: CaseStatus, limit: number): Promise<Case[]>;
+  getCase(caseId: string): Promise<Case | undefined>;
+  /**
+   * Takes an open case for `actor` (again by the same actor: unchanged). RISK_ERR_NOT_FOUND,
+   * or RISK_ERR_CONFLICT when someone else holds it or it is resolved.
+   */
+  claimCase(caseId: string, actor: string, nowMs: number): Promise<Case>;
+  /**
+   * Resolves a case that is open or held by `actor`, and records the outcome as the
+   * transaction's label (source `case`), in one transaction. RISK_ERR_CONFLICT when another
+   * holds it or it is resolved already.
+   */
+  resolveCase(
+    caseId: string,
+    actor: string,
+    outcome: Label,
+    comment: string,
+    nowMs: number,
+  ): Promise<Case>;
+  caseStats(): Promise<CaseStats>;
+}
+
+/** The refusals every store gives for a case, worded once. */
+export const caseRefusals = {
+  notFound: (caseId: string) => new RiskError('RISK_ERR_NOT_FOUND', `no case ${caseId}`),
+  heldBy: (c: Case) =>
+    new RiskError('RISK_ERR_CONFLICT', `case ${c.case_id} is claimed by ${c.assignee ?? '?'}`, [
+      { field: '/case_id', message: `claimed by ${c.assignee ?? '?'}` },
+    ]),
+  resolved: (c: Case) =>
+    new RiskError(
+      'RISK_ERR_CONFLICT',
+      `case ${c.case_id} is resolved already (${c.outcome ?? '?'})`,
+      [{ field: '/case_id', message: 'resolved already' }],
+    ),
+};
+
+/** Why `actor` may not claim or resolve `c`, or null when they may. */
+export function caseRefusal(c: Case, actor: string): RiskError | null {
+  if (c.status === 'resolved') return caseRefusals.resolved(c);
+  if (c.status === 'claimed' && c.assignee !== actor) return caseRefusals.heldBy(c);
+  return null;
 }
 
 export interface DecisionLogObserver {
@@ -49,6 +104,8 @@ export interface DecisionLogOptions {
   maxBuffered?: number;
   /** Records per write. */
   batchSize?: number;
+  /** The decisions that open a review case (default: review). */
+  caseDecisions?: ReadonlySet<Decision>;
   observer?: DecisionLogObserver;
   backoff?: BackoffPolicy;
 }
@@ -80,7 +137,8 @@ export function createDecisionLog(opts: DecisionLogOptions): DecisionLog {
   const maxBuffered = opts.maxBuffered ?? 200_000;
   const batchSize = opts.batchSize ?? 2000;
   const backoff = opts.backoff ?? { minMs: flushIntervalMs, maxMs: 30_000 };
-  let buffer: DecisionRecord[] = [];
+  const caseDecisions = opts.caseDecisions ?? new Set<Decision>(['review']);
+  let buffer: LoggedDecision[] = [];
   let failures = 0;
   let nextAttemptAt = 0;
   let flushing: Promise<boolean> | undefined;
@@ -144,7 +202,11 @@ export function createDecisionLog(opts: DecisionLogOptions): DecisionLog {
         );
         return;
       }
-      buffer.push(record);
+      buffer.push(
+        caseDecisions.has(record.decision)
+          ? { ...record, case_id: caseIdFor(record.transaction_id) }
+          : record,
+      );
     },
     start() {
       timer ??= setInterval(() => {

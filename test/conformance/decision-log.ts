@@ -6,7 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DecisionRecord, LabelInput } from '../../src/domain/outcomes.ts';
-import { countPerformance, performanceOf } from '../../src/domain/outcomes.ts';
+import { caseIdFor, countPerformance, performanceOf } from '../../src/domain/outcomes.ts';
+import { isRiskError } from '../../src/domain/errors.ts';
 import type { DecisionLogStore } from '../../src/pipeline/decision-log.ts';
 
 const T0 = Date.UTC(2024, 2, 1, 12, 0);
@@ -176,6 +177,86 @@ export function decisionLogConformance(name: string, make: () => Promise<Decisio
       const counts = await store.performance(T0, T0 + MIN);
       assert.equal(counts.frauds, 1);
       assert.deepEqual(await store.labelHistory('nobody'), []);
+    });
+
+    test('a review opens one case, also when logged again or by two writers at once', async () => {
+      const store = await make();
+      const review = { ...decision('c1', 0, 'review', ['big-amount']), case_id: caseIdFor('c1') };
+      const approve = decision('c2', 1, 'approve', []);
+      await Promise.all([store.append([review, approve]), store.append([review])]);
+      await store.append([review]);
+      const open = await store.listCases('open', 100);
+      assert.deepEqual(
+        open.map((c) => [
+          c.case_id,
+          c.transaction_id,
+          c.status,
+          c.decision,
+          c.risk_score,
+          c.reasons,
+        ]),
+        [[caseIdFor('c1'), 'c1', 'open', 'review', 60, ['big-amount']]],
+      );
+      assert.ok(Number.isFinite(Date.parse(open[0]?.opened_at ?? '')));
+      assert.deepEqual((await store.caseStats()).open, 1);
+    });
+
+    test('claim, refuse another analyst, resolve: the outcome is the label', async () => {
+      const store = await make();
+      const ids = ['q1', 'q2', 'q3'];
+      for (const [i, id] of ids.entries())
+        await store.append([
+          { ...decision(id, i, 'review', ['big-amount']), case_id: caseIdFor(id) },
+        ]);
+      assert.deepEqual(
+        (await store.listCases('open', 10)).map((c) => c.transaction_id),
+        ids,
+        'oldest opened first',
+      );
+      const conflict = (code: string) => (err: unknown) => isRiskError(err) && err.code === code;
+      const q1 = caseIdFor('q1');
+      const claimed = await store.claimCase(q1, 'ana', RECEIVED);
+      assert.equal(claimed.status, 'claimed');
+      assert.equal(claimed.assignee, 'ana');
+      assert.equal((await store.claimCase(q1, 'ana', RECEIVED + 1)).claimed_at, claimed.claimed_at);
+      await assert.rejects(store.claimCase(q1, 'bob', RECEIVED), conflict('RISK_ERR_CONFLICT'));
+      await assert.rejects(
+        store.resolveCase(q1, 'bob', 'legit', '', RECEIVED),
+        conflict('RISK_ERR_CONFLICT'),
+      );
+      const resolved = await store.resolveCase(q1, 'ana', 'fraud', 'card stolen', RECEIVED + MIN);
+      assert.deepEqual(
+        [resolved.status, resolved.outcome, resolved.comment, resolved.resolved_at],
+        ['resolved', 'fraud', 'card stolen', new Date(RECEIVED + MIN).toISOString()],
+      );
+      await assert.rejects(
+        store.resolveCase(q1, 'ana', 'legit', '', RECEIVED),
+        conflict('RISK_ERR_CONFLICT'),
+      );
+      const history = await store.labelHistory('q1');
+      assert.deepEqual(
+        history.map((h) => [h.label, h.source]),
+        [['fraud', 'case']],
+      );
+      assert.equal((await store.performance(T0, T0 + 3 * MIN)).frauds, 1);
+      // An open case may be resolved at once, without a claim.
+      assert.equal(
+        (await store.resolveCase(caseIdFor('q2'), 'bob', 'legit', '', RECEIVED)).status,
+        'resolved',
+      );
+      assert.deepEqual(
+        (await store.listCases('resolved', 10)).map((c) => c.transaction_id),
+        ['q1', 'q2'],
+      );
+      const stats = await store.caseStats();
+      assert.deepEqual([stats.open, stats.claimed], [1, 0]);
+      assert.ok(stats.oldest_unresolved_ms !== null);
+      await assert.rejects(
+        store.claimCase(caseIdFor('nobody'), 'ana', RECEIVED),
+        conflict('RISK_ERR_NOT_FOUND'),
+      );
+      assert.equal(await store.getCase(caseIdFor('nobody')), undefined);
+      assert.equal((await store.getCase(caseIdFor('q3')))?.status, 'open');
     });
 
     test('10,000 labels in one call, matched and unmatched counted', async () => {

@@ -22,6 +22,8 @@ after(async () => {
 });
 
 decisionLogConformance('postgres', async () => {
-  await pg.exec('TRUNCATE risk_decisions; TRUNCATE risk_labels; TRUNCATE risk_label_current');
+  await pg.exec(
+    'TRUNCATE risk_decisions; TRUNCATE risk_labels; TRUNCATE risk_label_current; TRUNCATE risk_cases',
+  );
   return createPgDecisionLog({ db: pg });
 });

@@ -126,6 +126,23 @@ export const MIGRATIONS: readonly Migration[] = [
         label          text NOT NULL CHECK (label IN ('fraud', 'legit')),
         label_id       bigint NOT NULL
       );
+      -- Review cases, one per transaction; seq is the queue's order (oldest opened first).
+      CREATE TABLE risk_cases (
+        seq            bigserial UNIQUE,
+        case_id        uuid PRIMARY KEY,
+        transaction_id text NOT NULL UNIQUE,
+        status         text NOT NULL CHECK (status IN ('open', 'claimed', 'resolved')),
+        decision       text NOT NULL,
+        risk_score     smallint NOT NULL,
+        reasons        text[] NOT NULL,
+        opened_at      timestamptz NOT NULL DEFAULT now(),
+        assignee       text,
+        claimed_at     timestamptz,
+        outcome        text CHECK (outcome IN ('fraud', 'legit')),
+        comment        text,
+        resolved_at    timestamptz
+      );
+      CREATE INDEX risk_cases_queue ON risk_cases (status, seq);
     `,
   },
   {

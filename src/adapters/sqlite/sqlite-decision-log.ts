@@ -1,5 +1,12 @@
-import type { Label, PerformanceCounts, RuleCounts } from '../../domain/outcomes.ts';
+import type {
+  Case,
+  CaseStatus,
+  Label,
+  PerformanceCounts,
+  RuleCounts,
+} from '../../domain/outcomes.ts';
 import type { DecisionLogStore, LabelEvent } from '../../pipeline/decision-log.ts';
+import { caseRefusal, caseRefusals } from '../../pipeline/decision-log.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 const INSERT_DECISION = `
@@ -41,6 +48,48 @@ const BY_RULE = `
          count(*) FILTER (WHERE label = 'fraud') AS fraud_hits
   FROM hits GROUP BY rule, shadow`;
 
+const INSERT_CASE = `
+  INSERT INTO risk_cases (case_id, transaction_id, status, decision, risk_score, reasons, opened_at_ms)
+  VALUES (?, ?, 'open', ?, ?, ?, ?)
+  ON CONFLICT DO NOTHING`;
+
+const CASE_COLUMNS = `case_id, transaction_id, status, decision, risk_score, reasons, opened_at_ms,
+  assignee, claimed_at_ms, outcome, comment, resolved_at_ms`;
+
+interface CaseRow {
+  case_id: string;
+  transaction_id: string;
+  status: CaseStatus;
+  decision: Case['decision'];
+  risk_score: number;
+  reasons: string;
+  opened_at_ms: number;
+  assignee: string | null;
+  claimed_at_ms: number | null;
+  outcome: Label | null;
+  comment: string | null;
+  resolved_at_ms: number | null;
+}
+
+const isoOf = (ms: number): string => new Date(ms).toISOString();
+
+function caseOf(r: CaseRow): Case {
+  return {
+    case_id: r.case_id,
+    transaction_id: r.transaction_id,
+    status: r.status,
+    decision: r.decision,
+    risk_score: r.risk_score,
+    reasons: JSON.parse(r.reasons) as string[],
+    opened_at: isoOf(r.opened_at_ms),
+    ...(r.assignee !== null && { assignee: r.assignee }),
+    ...(r.claimed_at_ms !== null && { claimed_at: isoOf(r.claimed_at_ms) }),
+    ...(r.outcome !== null && { outcome: r.outcome }),
+    ...(r.comment !== null && { comment: r.comment }),
+    ...(r.resolved_at_ms !== null && { resolved_at: isoOf(r.resolved_at_ms) }),
+  };
+}
+
 /** The decision log in the embedded SQLite file (see sqlite-migrations.ts, step 4). */
 export function createSqliteDecisionLog(opts: {
   db: SqliteDatabase;
@@ -48,12 +97,27 @@ export function createSqliteDecisionLog(opts: {
 }): DecisionLogStore {
   const { db } = opts;
   const now = opts.now ?? Date.now;
+  const caseNow = (caseId: string): Case => {
+    const row = db.get<CaseRow>(`SELECT ${CASE_COLUMNS} FROM risk_cases WHERE case_id = ?`, caseId);
+    if (row === undefined) throw caseRefusals.notFound(caseId);
+    return caseOf(row);
+  };
   return {
     append(records) {
       const at = now();
       db.transaction(() => {
         const insert = db.statement(INSERT_DECISION);
-        for (const r of records)
+        const openCase = db.statement(INSERT_CASE);
+        for (const r of records) {
+          if (r.case_id !== undefined)
+            openCase.run(
+              r.case_id,
+              r.transaction_id,
+              r.decision,
+              r.risk_score,
+              JSON.stringify(r.rules),
+              at,
+            );
           insert.run(
             r.transaction_id,
             r.event_time_ms,
@@ -65,6 +129,7 @@ export function createSqliteDecisionLog(opts: {
             r.ruleset_version,
             at,
           );
+        }
       });
       return Promise.resolve();
     },
@@ -92,6 +157,85 @@ export function createSqliteDecisionLog(opts: {
         }
       });
       return Promise.resolve({ accepted: labels.length, matched, unmatched });
+    },
+    listCases(status, limit) {
+      const rows = db.all<CaseRow>(
+        `SELECT ${CASE_COLUMNS} FROM risk_cases WHERE status = ? ORDER BY seq LIMIT ?`,
+        status,
+        limit,
+      );
+      return Promise.resolve(rows.map(caseOf));
+    },
+    getCase(caseId) {
+      const row = db.get<CaseRow>(
+        `SELECT ${CASE_COLUMNS} FROM risk_cases WHERE case_id = ?`,
+        caseId,
+      );
+      return Promise.resolve(row === undefined ? undefined : caseOf(row));
+    },
+    claimCase(caseId, actor, nowMs) {
+      try {
+        return Promise.resolve(
+          db.transaction(() => {
+            const c = caseNow(caseId);
+            const refusal = caseRefusal(c, actor);
+            if (refusal !== null) throw refusal;
+            if (c.status === 'open')
+              db.run(
+                `UPDATE risk_cases SET status = 'claimed', assignee = ?, claimed_at_ms = ? WHERE case_id = ?`,
+                actor,
+                nowMs,
+                caseId,
+              );
+            return caseNow(caseId);
+          }),
+        );
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    resolveCase(caseId, actor, outcome, comment, nowMs) {
+      try {
+        return Promise.resolve(
+          db.transaction(() => {
+            const c = caseNow(caseId);
+            const refusal = caseRefusal(c, actor);
+            if (refusal !== null) throw refusal;
+            db.run(
+              `UPDATE risk_cases SET status = 'resolved', assignee = ?,
+                 claimed_at_ms = coalesce(claimed_at_ms, ?), outcome = ?, comment = ?,
+                 resolved_at_ms = ?
+               WHERE case_id = ?`,
+              actor,
+              nowMs,
+              outcome,
+              comment,
+              nowMs,
+              caseId,
+            );
+            const { lastInsertRowid } = db
+              .statement(INSERT_LABEL)
+              .run(c.transaction_id, outcome, 'case', nowMs, nowMs);
+            db.statement(SET_CURRENT).run(c.transaction_id, outcome, lastInsertRowid);
+            return caseNow(caseId);
+          }),
+        );
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    caseStats() {
+      const row = db.get<{ open: number; claimed: number; oldest: number | null }>(
+        `SELECT count(*) FILTER (WHERE status = 'open') AS open,
+                count(*) FILTER (WHERE status = 'claimed') AS claimed,
+                min(opened_at_ms) AS oldest
+         FROM risk_cases WHERE status <> 'resolved'`,
+      );
+      return Promise.resolve({
+        open: row?.open ?? 0,
+        claimed: row?.claimed ?? 0,
+        oldest_unresolved_ms: row?.oldest ?? null,
+      });
     },
     labelHistory(id) {
       const rows = db.all<{

@@ -138,6 +138,23 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         label          TEXT NOT NULL CHECK (label IN ('fraud', 'legit')),
         label_id       INTEGER NOT NULL
       ) STRICT;
+      -- Review cases, one per transaction; seq is the queue's order (oldest opened first).
+      CREATE TABLE risk_cases (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id        TEXT NOT NULL UNIQUE,
+        transaction_id TEXT NOT NULL UNIQUE,
+        status         TEXT NOT NULL CHECK (status IN ('open', 'claimed', 'resolved')),
+        decision       TEXT NOT NULL,
+        risk_score     INTEGER NOT NULL,
+        reasons        TEXT NOT NULL,
+        opened_at_ms   INTEGER NOT NULL,
+        assignee       TEXT,
+        claimed_at_ms  INTEGER,
+        outcome        TEXT CHECK (outcome IN ('fraud', 'legit')),
+        comment        TEXT,
+        resolved_at_ms INTEGER
+      ) STRICT;
+      CREATE INDEX risk_cases_queue ON risk_cases (status, seq);
     `,
   },
   {

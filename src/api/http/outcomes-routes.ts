@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { RiskError } from '../../domain/errors.ts';
 import { parseEventTime } from '../../domain/event-time.ts';
-import type { LabelInput } from '../../domain/outcomes.ts';
-import { LABELS, performanceOf } from '../../domain/outcomes.ts';
+import type { CaseStatus, Label, LabelInput } from '../../domain/outcomes.ts';
+import { CASE_STATUSES, LABELS, performanceOf } from '../../domain/outcomes.ts';
+import { SAFE_FREE_TEXT_PATTERN } from '../../domain/text.ts';
 import { SAFE_ID_PATTERN } from '../../domain/text.ts';
 import { eventTimeSchema } from '../../domain/transaction.ts';
 import type { DecisionLogStore } from '../../pipeline/decision-log.ts';
@@ -35,6 +36,49 @@ const labelItem = {
     reported_at: { ...eventTimeSchema, description: 'when the outcome was reported; default: now' },
   },
 } as const;
+
+const caseSchema = {
+  type: 'object',
+  required: [
+    'case_id',
+    'transaction_id',
+    'status',
+    'decision',
+    'risk_score',
+    'reasons',
+    'opened_at',
+  ],
+  properties: {
+    case_id: { type: 'string', format: 'uuid' },
+    transaction_id: { type: 'string' },
+    status: { type: 'string', enum: [...CASE_STATUSES] },
+    decision: { type: 'string', enum: ['review', 'decline'] },
+    risk_score: { type: 'integer' },
+    reasons: { type: 'array', items: { type: 'string' }, description: 'the rules that fired' },
+    opened_at: { type: 'string', format: 'date-time' },
+    assignee: { type: 'string' },
+    claimed_at: { type: 'string', format: 'date-time' },
+    outcome: { type: 'string', enum: [...LABELS] },
+    comment: { type: 'string' },
+    resolved_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const caseParams = {
+  type: 'object',
+  required: ['case_id'],
+  properties: {
+    case_id: {
+      type: 'string',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+      description: 'a UUID',
+    },
+  },
+} as const;
+
+const caseConflicts = {
+  errors: { 409: 'the case is claimed by someone else, or resolved already' },
+};
 
 const ratio = { type: ['number', 'null'], description: 'null when its denominator is 0' };
 const count = { type: 'integer' } as const;
@@ -82,7 +126,7 @@ const performanceSchema = {
 /**
  * Outcome labels and what they say about the rules (issue "Review cases and outcome labels"):
  * `POST /v1/labels`, `GET /v1/labels/{transaction_id}`, `GET /v1/rules/performance`. Behind
- * the same credentials as the rules administration: analysts send labels, viewers read.
+ * the same credentials as the rules administration: analysts send labels and work cases, viewers read.
  */
 export const outcomesRoutes: FastifyPluginAsync<OutcomesRoutesOptions> = (app, opts) => {
   const now = opts.now ?? Date.now;
@@ -185,6 +229,112 @@ export const outcomesRoutes: FastifyPluginAsync<OutcomesRoutesOptions> = (app, o
         );
       return { transaction_id: req.params.transaction_id, label: last.label, history };
     },
+  );
+
+  app.get<{ Querystring: { status?: CaseStatus; limit?: string } }>(
+    '/v1/cases',
+    {
+      ...viewer,
+      schema: {
+        tags: ['cases'],
+        security: securedBy,
+        description:
+          'Review cases with a status (default open), oldest opened first: the queue. A `review` decision opens one (CASES_OPEN_FOR).',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: [...CASE_STATUSES], default: 'open' },
+            limit: {
+              type: 'string',
+              pattern: '^[1-9][0-9]{0,3}$',
+              description: '1–1000, default 100',
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['cases'],
+            properties: { cases: { type: 'array', items: caseSchema } },
+          },
+        },
+      },
+    },
+    async (req) => ({
+      cases: await opts.log.listCases(
+        req.query.status ?? 'open',
+        Math.min(1000, Number(req.query.limit ?? 100)),
+      ),
+    }),
+  );
+
+  app.get<{ Params: { case_id: string } }>(
+    '/v1/cases/:case_id',
+    {
+      ...viewer,
+      schema: {
+        tags: ['cases'],
+        security: securedBy,
+        params: caseParams,
+        response: { 200: caseSchema },
+      },
+    },
+    async (req) => {
+      const c = await opts.log.getCase(req.params.case_id);
+      if (c === undefined)
+        throw new RiskError('RISK_ERR_NOT_FOUND', `no case ${req.params.case_id}`);
+      return c;
+    },
+  );
+
+  app.post<{ Params: { case_id: string } }>(
+    '/v1/cases/:case_id/claim',
+    {
+      ...analyst,
+      config: caseConflicts,
+      schema: {
+        tags: ['cases'],
+        security: securedBy,
+        params: caseParams,
+        response: { 200: caseSchema },
+      },
+    },
+    // The signed-in user claims it (the bootstrap ADMIN_TOKEN is `admin`).
+    (req) => opts.log.claimCase(req.params.case_id, opts.auth.principalOf(req).username, now()),
+  );
+
+  app.post<{ Params: { case_id: string }; Body: { outcome: Label; comment?: string } }>(
+    '/v1/cases/:case_id/resolve',
+    {
+      ...analyst,
+      config: caseConflicts,
+      schema: {
+        tags: ['cases'],
+        security: securedBy,
+        description:
+          "Resolves the case as fraud or legit; the outcome also becomes the transaction's label (source `case`).",
+        params: caseParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['outcome'],
+          properties: {
+            outcome: { type: 'string', enum: [...LABELS] },
+            comment: { type: 'string', maxLength: 2000, pattern: SAFE_FREE_TEXT_PATTERN },
+          },
+        },
+        response: { 200: caseSchema },
+      },
+    },
+    (req) =>
+      opts.log.resolveCase(
+        req.params.case_id,
+        opts.auth.principalOf(req).username,
+        req.body.outcome,
+        req.body.comment ?? '',
+        now(),
+      ),
   );
 
   app.get<{ Querystring: { from?: string; to?: string } }>(

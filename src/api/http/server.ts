@@ -84,7 +84,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     clientErrorHandler,
     // Path parameters (transaction ids, up to 128 characters, percent-encoded) reach the schema,
     // which names the problem; a URL the router cannot take is a 400 in the service's shape.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (err, _req, reply) => {
       const message =
         err.code === 'FST_ERR_MAX_PARAM_LENGTH'

@@ -185,3 +185,90 @@ for (const store of ['sqlite', 'memory'] as const) {
     });
   });
 }
+
+describe('review cases through the REST door (embedded SQLite)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'risk-cases-'));
+  let app: App;
+  before(async () => {
+    app = await buildTestApp({
+      ADMIN_TOKEN: TOKEN,
+      EMBEDDED_STORE: 'sqlite',
+      DATA_DIR: dataDir,
+      WINDOW_FLUSH_INTERVAL_MS: '20',
+      // The risky category alone (20) is then a review.
+      DECISION_REVIEW_THRESHOLD: '20',
+    });
+  });
+  after(async () => {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const call = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+    const res = await app.http.inject({
+      method,
+      url,
+      headers: { ...auth, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { payload: JSON.stringify(body) }),
+    });
+    return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
+  };
+  type CaseBody = { case_id: string; transaction_id: string; status: string; outcome?: string };
+
+  test('a review opens one case, retries included; claim and resolve make the outcome a label', async () => {
+    const review = makeTx({
+      transaction_id: 'case-1',
+      account_id: 'case-a1',
+      merchant_category: '7995',
+      timestamp: '2024-05-21T10:00:00Z',
+    });
+    const approve = makeTx({ transaction_id: 'case-2', account_id: 'case-a2', location: 'US' });
+    assert.equal((await postScore(app, review)).body.decision, 'review');
+    assert.equal((await postScore(app, review)).headers['idempotent-replay'], 'true');
+    assert.equal((await postScore(app, approve)).body.decision, 'approve');
+
+    let open: CaseBody[] = [];
+    await waitFor(
+      async () => {
+        open = (await call('GET', '/v1/cases?status=open')).body.cases as CaseBody[];
+        return open.length > 0;
+      },
+      30_000,
+      'the case opened',
+    );
+    assert.deepEqual(
+      open.map((c) => c.transaction_id),
+      ['case-1'],
+    );
+    const id = open[0]!.case_id;
+    const claimed = await call('POST', `/v1/cases/${id}/claim`);
+    assert.equal(claimed.status, 200);
+    assert.equal(claimed.body.status, 'claimed');
+    assert.equal(claimed.body.assignee, 'admin');
+
+    const bad = await call('POST', `/v1/cases/${id}/resolve`, { outcome: 'maybe' });
+    assert.equal(bad.status, 400);
+    const resolved = await call('POST', `/v1/cases/${id}/resolve`, {
+      outcome: 'fraud',
+      comment: 'confirmed by the cardholder',
+    });
+    assert.equal(resolved.status, 200);
+    assert.equal(resolved.body.outcome, 'fraud');
+    assert.equal((await call('POST', `/v1/cases/${id}/resolve`, { outcome: 'legit' })).status, 409);
+
+    const label = await call('GET', '/v1/labels/case-1');
+    assert.equal(label.body.label, 'fraud');
+    const perf = await call(
+      'GET',
+      '/v1/rules/performance?from=2024-05-21T00:00:00Z&to=2024-05-22T00:00:00Z',
+    );
+    assert.equal(perf.body.frauds, 1);
+    assert.equal((await call('GET', `/v1/cases/${id}`)).body.status, 'resolved');
+    assert.equal((await call('GET', '/v1/cases/00000000-0000-4000-8000-000000000000')).status, 404);
+    assert.equal((await call('GET', '/v1/cases/not-a-uuid')).status, 400);
+
+    const metrics = await app.http.inject({ method: 'GET', url: '/metrics' });
+    assert.match(metrics.body, /risk_cases\{status="open"\} 0/);
+    assert.match(metrics.body, /risk_case_oldest_unresolved_age_seconds 0/);
+  });
+});

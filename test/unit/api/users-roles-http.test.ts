@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import type { App } from '../../../src/app/build-app.ts';
 import { loadRulesDir } from '../../../src/adapters/file/file-ruleset-source.ts';
 import type { RiskRule } from '../../../src/domain/rules/types.ts';
-import { buildTestApp } from '../../helpers/app.ts';
+import { buildTestApp, postScore } from '../../helpers/app.ts';
+import { waitFor } from '../../helpers/fakes.ts';
+import { makeTx } from '../../helpers/tx.ts';
 import { TestClock, addUser, call, errorOf, fastHasher } from '../../helpers/users.ts';
 
 const ADMIN = 'test-admin-token-0123456789';
@@ -227,6 +229,53 @@ describe('roles per route', () => {
     assert.equal((await signInWith('a fresh pass phrase')).status, 403);
     const empty = await call(app, 'PATCH', '/v1/users/ana', { as: tokens.adam, body: {} });
     assert.equal(empty.status, 400);
+  });
+
+  test('cases: a viewer reads the queue but cannot claim; an analyst claims as themselves', async () => {
+    const review = makeTx({
+      transaction_id: 'roles-case-1',
+      account_id: 'roles-case-a1',
+      merchant_category: '7995',
+      timestamp: '2024-05-21T10:00:00Z',
+    });
+    const viewer = await addUser(app, ADMIN, 'val', 'viewer');
+    // Earlier tests published other rules: one that reviews everything.
+    const reviewAll = await call(app, 'PUT', '/v1/rules', {
+      as: ADMIN,
+      body: {
+        rules: [
+          {
+            name: 'review-all',
+            conditions: { all: [{ fact: 'amount', operator: 'greaterThanInclusive', value: 0 }] },
+            event: { type: 'risk', params: { score: 10, action: 'review' } },
+          },
+        ],
+      },
+    });
+    assert.equal(reviewAll.status, 201, JSON.stringify(reviewAll.body));
+    assert.equal((await postScore(app, review)).body.decision, 'review');
+    let open: Array<{ case_id: string }> = [];
+    await waitFor(
+      async () => {
+        const r = await call(app, 'GET', '/v1/cases?status=open', { as: viewer });
+        open = r.body.cases as Array<{ case_id: string }>;
+        return open.length > 0;
+      },
+      30_000,
+      'the case opened',
+    );
+    const id = open[0]?.case_id ?? '';
+    const byViewer = await call(app, 'POST', `/v1/cases/${id}/claim`, { as: viewer });
+    assert.equal(byViewer.status, 403);
+    assert.match(errorOf(byViewer).message, /needs the role analyst/);
+    const claimed = await call(app, 'POST', `/v1/cases/${id}/claim`, { as: tokens.ana });
+    assert.equal(claimed.status, 200, JSON.stringify(claimed.body));
+    assert.equal(claimed.body.assignee, 'ana');
+    const labels = await call(app, 'POST', '/v1/labels', {
+      as: viewer,
+      body: { labels: [{ transaction_id: 'roles-case-1', label: 'fraud' }] },
+    });
+    assert.equal(labels.status, 403);
   });
 
   test('the OpenAPI document describes the users and session routes with their security', async () => {
