@@ -248,6 +248,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     recent,
     thresholds,
     runBacktest: (job) => backtests.run(job),
+    labelsOf: (ids) => stores.decisionLog.currentLabels(ids),
   });
   const watcher = rulesSetup.startWatching(async (next) => {
     const { active, changed } = await rulesAdmin.publish({

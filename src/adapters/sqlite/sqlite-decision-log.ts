@@ -237,6 +237,15 @@ export function createSqliteDecisionLog(opts: {
         oldest_unresolved_ms: row?.oldest ?? null,
       });
     },
+    currentLabels(ids) {
+      const get = db.statement('SELECT label FROM risk_label_current WHERE transaction_id = ?');
+      // fromEntries defines own properties: an id such as `__proto__` stays a key.
+      const found = ids.flatMap((id) => {
+        const row = get.get(id) as { label: Label } | undefined;
+        return row === undefined ? [] : [[id, row.label] as const];
+      });
+      return Promise.resolve(Object.fromEntries(found));
+    },
     labelHistory(id) {
       const rows = db.all<{
         label: Label;
