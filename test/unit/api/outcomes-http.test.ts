@@ -16,6 +16,17 @@ import { makeTx } from '../../helpers/tx.ts';
 const TOKEN = 'outcomes-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
+/** An authorised JSON call through inject() on the app the suite built. */
+const caller = (app: () => App) => async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+  const res = await app().http.inject({
+    method,
+    url,
+    headers: { ...auth, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { payload: JSON.stringify(body) }),
+  });
+  return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
+};
+
 for (const store of ['sqlite', 'memory'] as const) {
   describe(`outcomes API (${store})`, () => {
     const dataDir = mkdtempSync(join(tmpdir(), `risk-outcomes-${store}-`));
@@ -33,15 +44,7 @@ for (const store of ['sqlite', 'memory'] as const) {
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    const call = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-      const res = await app.http.inject({
-        method,
-        url,
-        headers: { ...auth, ...(body !== undefined && { 'content-type': 'application/json' }) },
-        ...(body !== undefined && { payload: JSON.stringify(body) }),
-      });
-      return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
-    };
+    const call = caller(() => app);
 
     const day = '2024-05-20';
     const range = `from=${day}T00:00:00Z&to=${day}T23:59:59Z`;
@@ -247,15 +250,7 @@ describe('review cases through the REST door (embedded SQLite)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const call = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await app.http.inject({
-      method,
-      url,
-      headers: { ...auth, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { payload: JSON.stringify(body) }),
-    });
-    return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
-  };
+  const call = caller(() => app);
   type CaseBody = { case_id: string; transaction_id: string; status: string; outcome?: string };
 
   test('a review opens one case, retries included; claim and resolve make the outcome a label', async () => {
