@@ -256,6 +256,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     thresholds,
     runBacktest: (job) => backtests.run(job),
     approval: config.RULES_APPROVAL,
+    labelsOf: (ids) => stores.decisionLog.currentLabels(ids),
   });
   const watcher = rulesSetup.startWatching(async (next) => {
     const { active, changed } = await rulesAdmin.publish({

@@ -41,6 +41,8 @@ export interface DecisionLogStore {
    * `receivedAtMs` stamps them; a label without `reported_at` is reported at that time.
    */
   putLabels(labels: readonly LabelInput[], receivedAtMs: number): Promise<LabelsResult>;
+  /** The current label of each of these transactions that has one. */
+  currentLabels(transactionIds: readonly string[]): Promise<Record<string, Label>>;
   /** Every label received for one transaction, oldest first. */
   labelHistory(transactionId: string): Promise<LabelEvent[]>;
   /** Counts over the decisions whose event time lies in [fromMs, toMs), with current labels. */

@@ -9,6 +9,7 @@ import type { RuleError } from '../domain/rules/validate.ts';
 import { validateRuleset } from '../domain/rules/validate.ts';
 import type { Transaction } from '../domain/transaction.ts';
 import type { BacktestJob } from './backtest-job.ts';
+import type { Label } from '../domain/outcomes.ts';
 import type { LiveRuleset } from './live-ruleset.ts';
 import type { RecentScored } from './recent-scored.ts';
 import type {
@@ -60,6 +61,11 @@ export interface BacktestInput {
   transactions?: Transaction[];
   /** Otherwise the most recent scored transactions of this replica (all kept by default). */
   recent?: number;
+  /**
+   * Outcome labels by transaction_id (given with the transactions). Without them, recent
+   * samples take their labels from the decision log.
+   */
+  labels?: Record<string, Label>;
 }
 
 export interface BacktestResult extends BacktestReport {
@@ -78,6 +84,8 @@ export interface RulesAdminOptions {
   runBacktest: (job: BacktestJob) => Promise<BacktestReport>;
   /** `required`: the API proposes instead of publishing (four eyes); default `off`. */
   approval?: 'required' | 'off';
+  /** The current outcome labels of these transactions (the decision log); none without it. */
+  labelsOf?: (ids: readonly string[]) => Promise<Record<string, Label>>;
 }
 
 export interface RulesAdmin {
@@ -208,6 +216,9 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
           ? { transactions: input.transactions }
           : { samples: opts.recent.latest(input.recent) }),
       };
+      if (input.labels !== undefined) job.labels = input.labels;
+      else if (job.samples !== undefined && opts.labelsOf !== undefined && job.samples.length > 0)
+        job.labels = await opts.labelsOf(job.samples.map((x) => x.transaction.transaction_id));
       return {
         source: input.transactions !== undefined ? 'request' : 'recent',
         ...(await opts.runBacktest(job)),

@@ -71,6 +71,14 @@ export function createMemoryDecisionLog(now: () => number = Date.now): DecisionL
       }
       return Promise.resolve({ accepted: labels.length, matched, unmatched });
     },
+    currentLabels(ids) {
+      // fromEntries defines own properties: an id such as `__proto__` stays a key.
+      const found = ids.flatMap((id) => {
+        const l = current.get(id);
+        return l === undefined ? [] : [[id, l] as const];
+      });
+      return Promise.resolve(Object.fromEntries(found));
+    },
     labelHistory(id) {
       return Promise.resolve([...(history.get(id) ?? [])]);
     },

@@ -212,6 +212,14 @@ export function createPgDecisionLog(opts: { db: Database }): DecisionLogStore {
       const unmatched = rows.filter((r) => !r.known).map((r) => r.transaction_id);
       return { accepted: labels.length, matched: rows.length - unmatched.length, unmatched };
     },
+    async currentLabels(ids) {
+      if (ids.length === 0) return {};
+      const rows = await db.query<{ transaction_id: string; label: Label }>(
+        'SELECT transaction_id, label FROM risk_label_current WHERE transaction_id = ANY($1::text[])',
+        [ids],
+      );
+      return Object.fromEntries(rows.map((r) => [r.transaction_id, r.label]));
+    },
     async labelHistory(id) {
       const rows = await db.query<{
         label: Label;

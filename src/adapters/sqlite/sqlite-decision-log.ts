@@ -73,6 +73,15 @@ interface CaseRow {
 
 const isoOf = (ms: number): string => new Date(ms).toISOString();
 
+/** A synchronous store call as the port's promise: its throw becomes the rejection. */
+function settled<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
 function caseOf(r: CaseRow): Case {
   return {
     case_id: r.case_id,
@@ -174,55 +183,47 @@ export function createSqliteDecisionLog(opts: {
       return Promise.resolve(row === undefined ? undefined : caseOf(row));
     },
     claimCase(caseId, actor, nowMs) {
-      try {
-        return Promise.resolve(
-          db.transaction(() => {
-            const c = caseNow(caseId);
-            const refusal = caseRefusal(c, actor);
-            if (refusal !== null) throw refusal;
-            if (c.status === 'open')
-              db.run(
-                `UPDATE risk_cases SET status = 'claimed', assignee = ?, claimed_at_ms = ? WHERE case_id = ?`,
-                actor,
-                nowMs,
-                caseId,
-              );
-            return caseNow(caseId);
-          }),
-        );
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    },
-    resolveCase(caseId, actor, outcome, comment, nowMs) {
-      try {
-        return Promise.resolve(
-          db.transaction(() => {
-            const c = caseNow(caseId);
-            const refusal = caseRefusal(c, actor);
-            if (refusal !== null) throw refusal;
+      return settled(() =>
+        db.transaction(() => {
+          const c = caseNow(caseId);
+          const refusal = caseRefusal(c, actor);
+          if (refusal !== null) throw refusal;
+          if (c.status === 'open')
             db.run(
-              `UPDATE risk_cases SET status = 'resolved', assignee = ?,
-                 claimed_at_ms = coalesce(claimed_at_ms, ?), outcome = ?, comment = ?,
-                 resolved_at_ms = ?
-               WHERE case_id = ?`,
+              `UPDATE risk_cases SET status = 'claimed', assignee = ?, claimed_at_ms = ? WHERE case_id = ?`,
               actor,
-              nowMs,
-              outcome,
-              comment,
               nowMs,
               caseId,
             );
-            const { lastInsertRowid } = db
-              .statement(INSERT_LABEL)
-              .run(c.transaction_id, outcome, 'case', nowMs, nowMs);
-            db.statement(SET_CURRENT).run(c.transaction_id, outcome, lastInsertRowid);
-            return caseNow(caseId);
-          }),
-        );
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
+          return caseNow(caseId);
+        }),
+      );
+    },
+    resolveCase(caseId, actor, outcome, comment, nowMs) {
+      return settled(() =>
+        db.transaction(() => {
+          const c = caseNow(caseId);
+          const refusal = caseRefusal(c, actor);
+          if (refusal !== null) throw refusal;
+          db.run(
+            `UPDATE risk_cases SET status = 'resolved', assignee = ?,
+                 claimed_at_ms = coalesce(claimed_at_ms, ?), outcome = ?, comment = ?,
+                 resolved_at_ms = ?
+               WHERE case_id = ?`,
+            actor,
+            nowMs,
+            outcome,
+            comment,
+            nowMs,
+            caseId,
+          );
+          const { lastInsertRowid } = db
+            .statement(INSERT_LABEL)
+            .run(c.transaction_id, outcome, 'case', nowMs, nowMs);
+          db.statement(SET_CURRENT).run(c.transaction_id, outcome, lastInsertRowid);
+          return caseNow(caseId);
+        }),
+      );
     },
     caseStats() {
       const row = db.get<{ open: number; claimed: number; oldest: number | null }>(
@@ -236,6 +237,15 @@ export function createSqliteDecisionLog(opts: {
         claimed: row?.claimed ?? 0,
         oldest_unresolved_ms: row?.oldest ?? null,
       });
+    },
+    currentLabels(ids) {
+      const get = db.statement('SELECT label FROM risk_label_current WHERE transaction_id = ?');
+      // fromEntries defines own properties: an id such as `__proto__` stays a key.
+      const found = ids.flatMap((id) => {
+        const row = get.get(id) as { label: Label } | undefined;
+        return row === undefined ? [] : [[id, row.label] as const];
+      });
+      return Promise.resolve(Object.fromEntries(found));
     },
     labelHistory(id) {
       const rows = db.all<{

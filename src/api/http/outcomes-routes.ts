@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { RiskError } from '../../domain/errors.ts';
-import { parseEventTime } from '../../domain/event-time.ts';
 import type { CaseStatus, Label, LabelInput } from '../../domain/outcomes.ts';
 import { CASE_STATUSES, LABELS, performanceOf } from '../../domain/outcomes.ts';
 import { SAFE_FREE_TEXT_PATTERN } from '../../domain/text.ts';
@@ -9,6 +8,7 @@ import { eventTimeSchema } from '../../domain/transaction.ts';
 import type { DecisionLogStore } from '../../pipeline/decision-log.ts';
 import type { AdminAuth } from './auth.ts';
 import { securedBy } from './auth.ts';
+import { timeRangeOf } from './time-range.ts';
 
 export interface OutcomesRoutesOptions {
   log: DecisionLogStore;
@@ -358,15 +358,7 @@ export const outcomesRoutes: FastifyPluginAsync<OutcomesRoutesOptions> = (app, o
       },
     },
     async (req) => {
-      const toMs = req.query.to === undefined ? now() : (parseEventTime(req.query.to) ?? NaN);
-      const fromMs =
-        req.query.from === undefined
-          ? toMs - DEFAULT_RANGE_MS
-          : (parseEventTime(req.query.from) ?? NaN);
-      if (!(fromMs < toMs))
-        throw new RiskError('RISK_ERR_VALIDATION', '/from: must be before to', [
-          { field: '/from', message: 'must be before to' },
-        ]);
+      const { fromMs, toMs } = timeRangeOf(req.query, now(), DEFAULT_RANGE_MS);
       const counts = await opts.log.performance(fromMs, toMs).catch((err: unknown) => {
         throw new RiskError('RISK_ERR_UNAVAILABLE', 'the decision log is not available', [], err);
       });

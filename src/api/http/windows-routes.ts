@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AdminAuth } from './auth.ts';
 import { securedBy } from './auth.ts';
+import { timeRangeOf } from './time-range.ts';
 import { RiskError } from '../../domain/errors.ts';
-import { parseEventTime } from '../../domain/event-time.ts';
 import { eventTimeSchema } from '../../domain/transaction.ts';
 import type { WindowDimension } from '../../domain/windows.ts';
 import { WINDOW_DIMENSIONS, microsToDecimal, toWindowRow } from '../../domain/windows.ts';
@@ -100,17 +100,8 @@ export const windowsRoutes: FastifyPluginAsync<WindowsRoutesOptions> = (app, opt
       },
     },
     async (req, reply) => {
-      // The schema has checked both with parseEventTime already.
-      const toMs = req.query.to === undefined ? now() : (parseEventTime(req.query.to) ?? NaN);
-      const fromMs =
-        req.query.from === undefined
-          ? toMs - DEFAULT_RANGE_MS
-          : (parseEventTime(req.query.from) ?? NaN);
+      const { fromMs, toMs } = timeRangeOf(req.query, now(), DEFAULT_RANGE_MS);
       const limit = Number(req.query.limit ?? DEFAULT_LIMIT);
-      if (!(fromMs < toMs))
-        throw new RiskError('RISK_ERR_VALIDATION', '/from: must be before to', [
-          { field: '/from', message: 'must be before to' },
-        ]);
       if (limit > MAX_LIMIT)
         throw new RiskError('RISK_ERR_VALIDATION', `/limit: must be at most ${MAX_LIMIT}`, [
           { field: '/limit', message: `must be at most ${MAX_LIMIT}` },

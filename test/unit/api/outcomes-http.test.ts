@@ -16,6 +16,17 @@ import { makeTx } from '../../helpers/tx.ts';
 const TOKEN = 'outcomes-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
+/** An authorised JSON call through inject() on the app the suite built. */
+const caller = (app: () => App) => async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+  const res = await app().http.inject({
+    method,
+    url,
+    headers: { ...auth, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { payload: JSON.stringify(body) }),
+  });
+  return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
+};
+
 for (const store of ['sqlite', 'memory'] as const) {
   describe(`outcomes API (${store})`, () => {
     const dataDir = mkdtempSync(join(tmpdir(), `risk-outcomes-${store}-`));
@@ -33,15 +44,7 @@ for (const store of ['sqlite', 'memory'] as const) {
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    const call = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-      const res = await app.http.inject({
-        method,
-        url,
-        headers: { ...auth, ...(body !== undefined && { 'content-type': 'application/json' }) },
-        ...(body !== undefined && { payload: JSON.stringify(body) }),
-      });
-      return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
-    };
+    const call = caller(() => app);
 
     const day = '2024-05-20';
     const range = `from=${day}T00:00:00Z&to=${day}T23:59:59Z`;
@@ -147,6 +150,49 @@ for (const store of ['sqlite', 'memory'] as const) {
       assert.equal((await call('GET', '/v1/labels/o-nobody')).status, 404);
     });
 
+    test('a backtest on recent traffic measures precision and recall with the stored labels', async () => {
+      const kpOnly = [
+        {
+          name: 'kp-only',
+          conditions: { all: [{ fact: 'location', operator: 'equal', value: 'KP' }] },
+          event: { type: 'risk', params: { score: 100, action: 'decline' } },
+        },
+      ];
+      const recent = await call('POST', '/v1/rules/backtest', { rules: kpOnly, recent: 100 });
+      assert.equal(recent.status, 200, JSON.stringify(recent.body));
+      const l = recent.body.labelled as {
+        labelled: number;
+        frauds: number;
+        candidate: { flagged: number; fraud_flagged: number; precision: number; recall: number };
+      };
+      // The four labelled transactions of the test above: kp-1 fraud, kp-2 legit, cat-1 fraud,
+      // ok-1 fraud. kp-only flags both KP ones: precision 1/2, recall 1/3.
+      assert.deepEqual([l.labelled, l.frauds], [4, 3]);
+      assert.deepEqual(l.candidate, {
+        flagged: 2,
+        fraud_flagged: 1,
+        precision: 0.5,
+        recall: 1 / 3,
+      });
+
+      const given = await call('POST', '/v1/rules/backtest', {
+        rules: kpOnly,
+        transactions: [
+          { ...makeTx({ transaction_id: 'bt-1', location: 'KP' }), label: 'fraud' },
+          { ...makeTx({ transaction_id: 'bt-2', location: 'US' }), label: 'fraud' },
+          makeTx({ transaction_id: 'bt-3', location: 'US' }),
+        ],
+      });
+      assert.equal(given.status, 200, JSON.stringify(given.body));
+      const g = given.body.labelled as { labelled: number; candidate: { recall: number } };
+      assert.deepEqual([g.labelled, g.candidate.recall], [2, 0.5]);
+      const bad = await call('POST', '/v1/rules/backtest', {
+        rules: kpOnly,
+        transactions: [{ ...makeTx({ transaction_id: 'bt-4' }), label: 'maybe' }],
+      });
+      assert.equal(bad.status, 400);
+    });
+
     test('any other label value is a 400 naming the item, and nothing of the call is kept', async () => {
       const bad = await call('POST', '/v1/labels', {
         labels: [
@@ -204,15 +250,7 @@ describe('review cases through the REST door (embedded SQLite)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const call = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await app.http.inject({
-      method,
-      url,
-      headers: { ...auth, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { payload: JSON.stringify(body) }),
-    });
-    return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
-  };
+  const call = caller(() => app);
   type CaseBody = { case_id: string; transaction_id: string; status: string; outcome?: string };
 
   test('a review opens one case, retries included; claim and resolve make the outcome a label', async () => {

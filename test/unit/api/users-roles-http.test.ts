@@ -278,6 +278,41 @@ describe('roles per route', () => {
     assert.equal(labels.status, 403);
   });
 
+  test('every route the OpenAPI document marks as secured refuses a call without credentials', async () => {
+    const doc = (await call(app, 'GET', '/docs/json')).body as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const secured = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.security !== undefined)
+        .map(
+          ([method, _op]) => [method.toUpperCase(), path.replaceAll(/\{[^}]+\}/g, '1')] as const,
+        ),
+    );
+    assert.ok(secured.length >= 25, `only ${secured.length} secured operations`);
+    for (const [method, url] of secured) {
+      const r = await call(app, method as 'GET', url, method === 'GET' ? {} : { body: {} });
+      assert.equal(r.status, 401, `${method} ${url}`);
+    }
+    // And the open ones are the ones meant to be open.
+    const open = Object.entries(doc.paths)
+      .flatMap(([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => op.security === undefined)
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+      )
+      .sort();
+    assert.deepEqual(open, [
+      'DELETE /v1/session',
+      'GET /docs/json',
+      'GET /healthz',
+      'GET /metrics',
+      'GET /readyz',
+      'POST /v1/score',
+      'POST /v1/session',
+    ]);
+  });
+
   test('the OpenAPI document describes the users and session routes with their security', async () => {
     const doc = (await call(app, 'GET', '/docs/json')).body as {
       paths: Record<string, Record<string, { security?: unknown[] }>>;
