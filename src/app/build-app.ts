@@ -32,6 +32,11 @@ import { Gauge } from 'prom-client';
 import { modelPath, openModelSource } from './model-source.ts';
 import { createBacktestPool } from './backtest-pool.ts';
 import { SERVICE_VERSION } from './version.ts';
+import { join } from 'node:path';
+import { createDecisionExplainer } from '../pipeline/decision-explain.ts';
+import { createDecisionFeed } from '../pipeline/decision-feed.ts';
+import { createDecisionStats } from '../pipeline/decision-stats.ts';
+import { PACKAGE_ROOT } from './paths.ts';
 
 export interface App {
   config: Config;
@@ -177,6 +182,9 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     decline: config.DECISION_DECLINE_THRESHOLD,
   };
   const recent = new RecentScored(config.BACKTEST_RECENT_TRANSACTIONS);
+  // The console's live decisions and per-minute counts, fed by every scored transaction.
+  const feed = createDecisionFeed();
+  const decisionStats = createDecisionStats();
   const score = instrumentScorer(
     createScorer({
       velocity,
@@ -187,6 +195,10 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       logger,
       thresholds,
       recent,
+      onScored: (sample) => {
+        if (sample.response !== undefined) decisionStats.add(sample.response);
+        feed.publish(sample);
+      },
       flags: emitters.flags,
       windows: emitters.windows,
       telemetry: createTelemetry({
@@ -254,6 +266,13 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     adminToken: config.ADMIN_TOKEN,
     windows: stores.windows,
     windowsAuth: config.WINDOWS_AUTH,
+    decisions: {
+      recent,
+      feed,
+      stats: decisionStats,
+      explain: createDecisionExplainer(stores.rulesets),
+    },
+    consoleDir: join(PACKAGE_ROOT, 'dist', 'console'),
     limits: {
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,

@@ -156,7 +156,14 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
         thresholds: opts.thresholds,
         ...(input.transactions !== undefined
           ? { transactions: input.transactions }
-          : { samples: opts.recent.latest(input.recent) }),
+          : {
+              // What the rules saw only: the worker thread gets a copy, the answers stay here.
+              samples: opts.recent.latest(input.recent).map((s) => ({
+                transaction: s.transaction,
+                features: s.features,
+                anomaly_score: s.anomaly_score,
+              })),
+            }),
       };
       return {
         source: input.transactions !== undefined ? 'request' : 'recent',

@@ -18,6 +18,9 @@ import { rulesRoutes } from './rules-routes.ts';
 import { scoreRoutes } from './score-routes.ts';
 import type { WindowStore } from '../../pipeline/window-store.ts';
 import { windowsRoutes } from './windows-routes.ts';
+import type { DecisionsRoutesOptions } from './decisions-routes.ts';
+import { decisionsRoutes } from './decisions-routes.ts';
+import { consoleRoutes } from './console-routes.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -34,6 +37,10 @@ export interface HttpServerOptions {
   /** Whether `GET /v1/windows` takes the admin credential (config WINDOWS_AUTH). */
   windowsAuth?: 'required' | 'none';
   limits?: HttpLimits;
+  /** The console's decisions API (`/v1/decisions*`); absent: not served. */
+  decisions?: Omit<DecisionsRoutesOptions, 'adminToken'>;
+  /** The built console (`dist/console`) served at `/console/`; absent: not served. */
+  consoleDir?: string;
 }
 
 /** Bounds on what one client can hold of the server (config: HTTP_*). */
@@ -113,6 +120,9 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     auth: opts.windowsAuth ?? 'required',
     adminToken: opts.adminToken,
   });
+  if (opts.decisions !== undefined)
+    await app.register(decisionsRoutes, { ...opts.decisions, adminToken: opts.adminToken });
+  if (opts.consoleDir !== undefined) await app.register(consoleRoutes, { dir: opts.consoleDir });
   app.server.maxConnections = limits.maxConnections;
   return app;
 }
