@@ -3,7 +3,7 @@ import { requireBearer } from './auth.ts';
 import { documentBearer } from './openapi.ts';
 import { RiskError } from '../../domain/errors.ts';
 import { parseEventTime } from '../../domain/event-time.ts';
-import { eventTimeSchema } from '../../domain/transaction.ts';
+import { eventTimeSchema, transactionSchema } from '../../domain/transaction.ts';
 import type { DecisionExplainer } from '../../pipeline/decision-explain.ts';
 import type { DecisionFeed } from '../../pipeline/decision-feed.ts';
 import type { DecisionStats } from '../../pipeline/decision-stats.ts';
@@ -190,6 +190,8 @@ export const decisionsRoutes: FastifyPluginAsync<DecisionsRoutesOptions> = (app,
         'x-content-type-options': 'nosniff',
         // Tells a buffering proxy (nginx) to pass events on at once.
         'x-accel-buffering': 'no',
+        // Not reused once it ends: a kept-alive socket would hold the server's close open.
+        connection: 'close',
       });
       reply.raw.write('retry: 2000\n\n');
       const heartbeat = setInterval(() => {
@@ -263,7 +265,7 @@ export const decisionsRoutes: FastifyPluginAsync<DecisionsRoutesOptions> = (app,
         params: {
           type: 'object',
           required: ['transaction_id'],
-          properties: { transaction_id: { type: 'string', minLength: 1, maxLength: 128 } },
+          properties: { transaction_id: transactionSchema.properties.transaction_id },
         },
         response: { 200: decisionDetailSchema },
       },

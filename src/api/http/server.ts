@@ -80,6 +80,8 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     // A line per request would cost more than scoring does; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
+    // A transaction_id (up to 128 characters, more once URL-encoded) fits in a path parameter.
+    routerOptions: { maxParamLength: 512 },
     // Requests that arrive while closing get a 503 in the service's own shape (below).
     return503OnClosing: false,
     ajv: {

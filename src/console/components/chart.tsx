@@ -5,6 +5,8 @@ import { useEffect, useRef } from 'preact/hooks';
 export interface Series {
   label: string;
   values: Array<number | null>;
+  /** What the legend shows, when not the plotted value (a stacked series' own count). */
+  shown?: Array<number | null>;
   color: string;
 }
 
@@ -28,6 +30,8 @@ export function TimeChart(props: {
   series: Series[];
   height?: number;
   bars?: boolean;
+  /** The x axis' span in seconds (default: the data's). */
+  range?: [number, number];
 }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -39,7 +43,9 @@ export function TimeChart(props: {
         title: props.title,
         width: Math.max(300, el.clientWidth),
         height: props.height ?? 220,
-        scales: { x: { time: true } },
+        scales: {
+          x: props.range === undefined ? { time: true } : { time: true, range: props.range },
+        },
         axes: [{}, { size: 60 }],
         series: [
           {},
@@ -49,6 +55,10 @@ export function TimeChart(props: {
             width: 2,
             ...(props.bars === true && { fill: `${s.color}99`, paths }),
             points: { show: props.times.length < 3 },
+            ...(s.shown !== undefined && {
+              value: (_u: uPlot, _v: number | null, _si: number, i: number | null) =>
+                i === null ? '--' : String(s.shown?.[i] ?? '--'),
+            }),
           })),
         ],
       },
@@ -63,6 +73,6 @@ export function TimeChart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.title, props.times, props.series, props.height, props.bars]);
+  }, [props.title, props.times, props.series, props.height, props.bars, props.range]);
   return <div class="chart" ref={host} />;
 }

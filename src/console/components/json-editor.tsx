@@ -157,7 +157,10 @@ export function JsonEditor(props: JsonEditorProps) {
     const v = view.current;
     if (v === null || props.jumpTo === undefined) return;
     const at = Math.min(props.jumpTo.at, v.state.doc.length);
-    v.dispatch({ selection: { anchor: at }, scrollIntoView: true });
+    v.dispatch({
+      selection: { anchor: at },
+      effects: EditorView.scrollIntoView(at, { y: 'center' }),
+    });
     v.focus();
   }, [props.jumpTo?.seq]);
 

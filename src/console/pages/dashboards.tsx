@@ -112,6 +112,8 @@ export function DashboardsPage() {
       .sort((a, b) => b[1] - a[1])
       .slice(0, TOP)
       .map(([k]) => k);
+    const range: [number, number] | undefined =
+      stats === null ? undefined : [seconds(stats.from), seconds(stats.to)];
     return METRICS.map((m) => {
       const p = pivot(
         rows,
@@ -122,6 +124,7 @@ export function DashboardsPage() {
       );
       return {
         title: m.label,
+        range,
         times: p.times,
         series: keys.map((k, i): Series => ({
           label: k === '*' ? 'all' : k,
@@ -130,7 +133,7 @@ export function DashboardsPage() {
         })),
       };
     });
-  }, [windows]);
+  }, [windows, stats]);
 
   const flagged = (windows ?? [])
     .filter((w) => w.risk_flag)
@@ -194,7 +197,12 @@ export function DashboardsPage() {
       <div class="grid2">
         {windowCharts.map((c) => (
           <section class="panel" key={c.title}>
-            <TimeChart title={c.title} times={c.times} series={c.series} />
+            <TimeChart
+              title={c.title}
+              times={c.times}
+              series={c.series}
+              {...(c.range !== undefined && { range: c.range })}
+            />
           </section>
         ))}
       </div>
@@ -207,7 +215,7 @@ export function DashboardsPage() {
             <thead>
               <tr>
                 <th>window</th>
-                <th>{dimension}</th>
+                <th>{dimension === 'all' ? 'dimension' : dimension}</th>
                 <th class="num">total amount</th>
                 <th class="num">transactions</th>
                 <th class="num">high risk</th>
@@ -218,7 +226,7 @@ export function DashboardsPage() {
               {flagged.map((w) => (
                 <tr key={`${w.window_start}/${w.dimension_value}`}>
                   <td>{dateTime(w.window_start)}</td>
-                  <td>{w.dimension_value}</td>
+                  <td>{w.dimension_value === '*' ? 'all' : w.dimension_value}</td>
                   <td class="num">{w.total_amount.toLocaleString()}</td>
                   <td class="num">{w.transaction_count}</td>
                   <td class="num">{w.high_risk_transactions}</td>
