@@ -61,6 +61,8 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
       prefix: '/console/assets/',
       immutable: true,
       maxAge: '365d',
+      // The build writes .br and .gz copies of each asset.
+      preCompressed: true,
       index: false,
       wildcard: true,
     });

@@ -78,30 +78,59 @@ export function DashboardsPage() {
     return () => abort.abort();
   }, [rangeMs, dimension, tick]);
 
-  const decisionChart = useMemo(() => {
-    const b = stats?.buckets ?? [];
-    return {
-      times: b.map((x) => seconds(x.start)),
-      series: (['approve', 'review', 'decline'] as const).map((d): Series => ({
-        label: d,
-        values: b.map((x) => x[d]),
-        color: DECISION_COLORS[d],
-      })),
-    };
+  // Every minute of the range, empty ones as zeros: the axis spans the range chosen.
+  const minutes = useMemo(() => {
+    const times: number[] = [];
+    const buckets: StatsAnswer['buckets'] = [];
+    if (stats === null) return { times, buckets };
+    const step = stats.bucket_seconds;
+    const byStart = new Map(stats.buckets.map((x) => [seconds(x.start), x]));
+    for (let t = Math.floor(seconds(stats.from) / step) * step; t <= seconds(stats.to); t += step) {
+      times.push(t);
+      buckets.push(byStart.get(t) ?? { start: '', approve: 0, review: 0, decline: 0, rules: {} });
+    }
+    return { times, buckets };
   }, [stats]);
 
+  const decisionChart = useMemo(() => {
+    const b = minutes.buckets;
+    // Stacked: each bar is drawn from its total down, so the colours add up to the total; the
+    // legend shows each decision's own count.
+    const bar = (n: number): number | null => (n === 0 ? null : n);
+    const series: Series[] = [
+      {
+        label: 'approve',
+        values: b.map((x) => bar(x.approve + x.review + x.decline)),
+        shown: b.map((x) => x.approve),
+        color: DECISION_COLORS.approve,
+      },
+      {
+        label: 'review',
+        values: b.map((x) => bar(x.review + x.decline)),
+        shown: b.map((x) => x.review),
+        color: DECISION_COLORS.review,
+      },
+      {
+        label: 'decline',
+        values: b.map((x) => bar(x.decline)),
+        shown: b.map((x) => x.decline),
+        color: DECISION_COLORS.decline,
+      },
+    ];
+    return { times: minutes.times, series };
+  }, [minutes]);
+
   const ruleChart = useMemo(() => {
-    const b = stats?.buckets ?? [];
     const top = (stats?.rules ?? []).slice(0, TOP).map((r) => r.rule);
     return {
-      times: b.map((x) => seconds(x.start)),
+      times: minutes.times,
       series: top.map((rule, i): Series => ({
         label: rule,
-        values: b.map((x) => x.rules[rule] ?? 0),
+        values: minutes.buckets.map((x) => x.rules[rule] ?? 0),
         color: COLORS[i % COLORS.length] ?? '#000',
       })),
     };
-  }, [stats]);
+  }, [minutes, stats]);
 
   const windowCharts = useMemo(() => {
     const rows = windows ?? [];

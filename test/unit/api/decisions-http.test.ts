@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import fastify from 'fastify';
 import type { App } from '../../../src/app/build-app.ts';
 import { consoleRoutes } from '../../../src/api/http/console-routes.ts';
@@ -159,6 +160,7 @@ test('console: hashed assets immutable, index.html no-cache with a CSP nonce, SP
     '<meta name="csp-nonce" content="%NONCE%"><script type="module" src="/console/assets/main-ABC.js"></script>',
   );
   writeFileSync(join(dir, 'assets', 'main-ABC.js'), 'console.log(1)');
+  writeFileSync(join(dir, 'assets', 'main-ABC.js.br'), brotliCompressSync('console.log(1)'));
   const server = fastify();
   await server.register(consoleRoutes, { dir });
   try {
@@ -177,6 +179,13 @@ test('console: hashed assets immutable, index.html no-cache with a CSP nonce, SP
     assert.equal(asset.statusCode, 200);
     assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable');
     assert.equal(asset.headers['x-content-type-options'], 'nosniff');
+
+    const br = await server.inject({
+      url: '/console/assets/main-ABC.js',
+      headers: { 'accept-encoding': 'br, gzip' },
+    });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.equal(brotliDecompressSync(br.rawPayload).toString(), 'console.log(1)');
 
     assert.equal((await server.inject({ url: '/console/assets/gone-XYZ.js' })).statusCode, 404);
     const bare = await server.inject({ url: '/console' });
