@@ -53,9 +53,11 @@ async function score(url: string, over: Record<string, unknown> = {}): Promise<S
   return res.body as Scored;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+async function shot(page: Page, name: string, only?: string): Promise<void> {
   if (SHOTS === undefined) return;
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const path = join(SHOTS, `${name}.png`);
+  if (only === undefined) await page.screenshot({ path, fullPage: true });
+  else await page.locator(only).screenshot({ path });
 }
 
 /** The editor's whole text replaced, as a paste would (one input to CodeMirror). */
@@ -188,8 +190,7 @@ test(
         .locator('article.rule-change.added[data-rule="console-large-amount-review"]')
         .waitFor();
       assert.match(await diff.locator('article[data-rule="high-amount"] .add').innerText(), /45/);
-      await page.locator('[data-testid=diff]').scrollIntoViewIfNeeded();
-      await shot(page, 'rules-diff');
+      await shot(page, 'rules-diff', '[data-testid=versions]');
 
       // The next scored transaction names the new version, on the landing page too.
       await page.getByRole('link', { name: 'Live decisions' }).click();

@@ -45,6 +45,8 @@ export function TimeChart(props: {
         height: props.height ?? 220,
         scales: {
           x: props.range === undefined ? { time: true } : { time: true, range: props.range },
+          // Counts start at zero, also when the empty minutes are drawn as nothing.
+          y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max)] },
         },
         axes: [{}, { size: 60 }],
         series: [

@@ -7,7 +7,18 @@ import type { RulesetVersion, VersionSummary } from '../lib/types.ts';
 import { ErrorNote, dateTime } from './badge.tsx';
 
 function JsonDiff(props: { change: RuleChange }) {
-  const parts = diffJson(props.change.before ?? {}, props.change.after ?? {});
+  const { before, after } = props.change;
+  // An added or removed rule is shown whole, not as a diff against nothing.
+  const parts =
+    before === undefined || after === undefined
+      ? [
+          {
+            value: JSON.stringify(before ?? after, null, 2),
+            added: before === undefined,
+            removed: after === undefined,
+          },
+        ]
+      : diffJson(before, after);
   return (
     <pre class="json-diff">
       {parts.map((p, i) => (

@@ -158,7 +158,7 @@ export function DecisionsPage() {
             <th>reasons</th>
             <th>account</th>
             <th class="num">amount</th>
-            <th class="num">rules v</th>
+            <th class="num">version</th>
           </tr>
         </thead>
         <tbody>
