@@ -62,7 +62,10 @@ export interface Rule {
   name: string;
   priority?: number;
   conditions: unknown;
-  event: { type: string; params?: Reason & { shadow?: boolean } };
+  event: {
+    type: string;
+    params?: { score?: number; action?: Decision; description?: string; shadow?: boolean };
+  };
 }
 
 export interface RulesetVersion {
