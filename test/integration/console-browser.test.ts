@@ -10,8 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { CHROMIUM, openWatchedPage } from '../helpers/browser.ts';
+import { waitFor } from '../helpers/fakes.ts';
 import { createTopic, deleteTopic, serverModeEnv, uniqueTopic } from '../helpers/kafka.ts';
 import { createThrowawayDb } from '../helpers/pg.ts';
 import { TEST_REDIS_URL, connectTestRedis, dropPrefix, uniquePrefix } from '../helpers/redis.ts';
@@ -63,6 +64,10 @@ async function shot(on: boolean, page: Page, name: string, only?: string): Promi
   else await page.locator(only).screenshot({ path });
 }
 
+/** Waits until `locator` matches exactly `n` elements. */
+const waitForCount = (locator: Locator, n: number): Promise<void> =>
+  waitFor(async () => (await locator.count()) === n, 5_000, `${n} matching elements`);
+
 /** The editor's whole text replaced, as a paste would (one input to CodeMirror). */
 async function setDraft(page: Page, text: string): Promise<void> {
   await page.locator('.cm-content').fill(text);
@@ -110,6 +115,20 @@ async function walkThrough(env: Record<string, string>, shots: boolean): Promise
     const firstRow = page.locator('table[data-testid=decisions] tbody tr').first();
     assert.equal(await firstRow.getAttribute('data-id'), fresh.transaction_id, 'newest first');
     await shot(shots, page, 'live-decisions');
+
+    // Filters: by account (the list and the stream both), then back to everything.
+    await page.locator('input[name=account]').fill('acct-live');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await waitForCount(page.locator('table[data-testid=decisions] tbody tr'), 1);
+    await page.locator(`tr[data-id="${fresh.transaction_id}"]`).waitFor();
+    await page.locator('[data-testid=live-state]', { hasText: 'live' }).waitFor();
+    const other = await score(base, { account_id: 'acct-live' });
+    await score(base, { account_id: 'acct-elsewhere' });
+    await page.locator(`tr[data-id="${other.transaction_id}"]`).waitFor({ timeout: 2_000 });
+    await waitForCount(page.locator('table[data-testid=decisions] tbody tr'), 2);
+    await page.locator('input[name=account]').fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.locator('tr[data-id]').nth(5).waitFor();
 
     // A decision's page: the fired rules with their condition trees and fact values.
     await page.getByRole('link', { name: fresh.transaction_id }).click();
@@ -172,6 +191,18 @@ async function walkThrough(env: Record<string, string>, shots: boolean): Promise
     await result.waitFor({ timeout: 30_000 });
     assert.match(await result.innerText(), /console-large-amount-review/);
     await shot(shots, page, 'rules-backtest');
+
+    // Backtest on an uploaded NDJSON file: its transactions replayed among themselves.
+    const file = [15_000, 20, 14_500]
+      .map((amount, i) => JSON.stringify(transaction({ amount, account_id: `acct-file-${i}` })))
+      .join('\n');
+    await page.locator('[data-testid=backtest] input[type=file]').setInputFiles({
+      name: 'traffic.ndjson',
+      mimeType: 'application/x-ndjson',
+      buffer: Buffer.from(file),
+    });
+    await page.getByRole('button', { name: 'Backtest on file' }).click();
+    await result.getByText('3 transactions (the file)').waitFor({ timeout: 30_000 });
 
     // Publish over version 1.
     await page.locator('input[name=comment]').fill('high-amount weighs more; large amounts noted');
