@@ -28,7 +28,7 @@ import urllib.request
 import yaml
 
 # Addresses in the cluster and paths in the image: meaningless on this machine.
-NOT_HERE = {"REDIS_URL", "DATABASE_URL", "KAFKA_BROKERS", "OTEL_EXPORTER_OTLP_ENDPOINT", "MODEL_PATH"}
+NOT_HERE = {"REDIS_URL", "REDIS_CLUSTER_NODES", "DATABASE_URL", "KAFKA_BROKERS", "OTEL_EXPORTER_OTLP_ENDPOINT", "MODEL_PATH"}
 TRANSACTION = {
     "transaction_id": "chart-smoke-1",
     "timestamp": "2024-01-15T10:00:00Z",

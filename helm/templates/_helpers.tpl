@@ -83,9 +83,14 @@ which Go would print as 1e+06: whole numbers are printed as integers.
 {{- end -}}
 {{- end -}}
 
-{{/* Whether Redis is configured: a plain URL or a Secret that holds one. */}}
-{{- define "risk-scoring.redisConfigured" -}}
+{{/* Whether one Redis primary is configured: a plain URL or a Secret that holds one. */}}
+{{- define "risk-scoring.redisUrlConfigured" -}}
 {{- if or .Values.redis.url (include "risk-scoring.secretName" (dict "ref" .Values.redis.existingSecret "root" .)) -}}true{{- end -}}
+{{- end -}}
+
+{{/* Whether Redis is configured: one primary or a Redis Cluster. */}}
+{{- define "risk-scoring.redisConfigured" -}}
+{{- if or (include "risk-scoring.redisUrlConfigured" .) .Values.redis.clusterNodes -}}true{{- end -}}
 {{- end -}}
 
 {{- define "risk-scoring.postgresConfigured" -}}
@@ -98,8 +103,11 @@ its own; these checks need several.
 */}}
 {{- define "risk-scoring.validate" -}}
 {{- $replicas := ternary .Values.autoscaling.maxReplicas .Values.replicaCount .Values.autoscaling.enabled -}}
+{{- if and .Values.redis.clusterNodes (include "risk-scoring.redisUrlConfigured" .) -}}
+{{- fail "redis.clusterNodes and redis.url / redis.existingSecret are exclusive: velocity and idempotency go to one Redis primary or to a Redis Cluster, not both" -}}
+{{- end -}}
 {{- if and (gt (int $replicas) 1) (not (include "risk-scoring.redisConfigured" .)) -}}
-{{- fail (printf "%v replicas need Redis (redis.url or redis.existingSecret.name): without it each pod keeps its own velocity windows and idempotency records, so counts would be per pod and a retried transaction could be scored twice" $replicas) -}}
+{{- fail (printf "%v replicas need Redis (redis.url, redis.existingSecret.name or redis.clusterNodes): without it each pod keeps its own velocity windows and idempotency records, so counts would be per pod and a retried transaction could be scored twice" $replicas) -}}
 {{- end -}}
 {{- if and (gt (int $replicas) 1) (not (include "risk-scoring.postgresConfigured" .)) -}}
 {{- fail (printf "%v replicas need Postgres (postgres.url or postgres.existingSecret.name): without it each pod keeps its own rule versions, so a publish would reach one pod only" $replicas) -}}

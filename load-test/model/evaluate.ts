@@ -20,7 +20,7 @@
  * Progress goes to stderr, results to stdout.
  */
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommandLine, runCommand } from '../cli.ts';
 import { runBaseline, runForest } from './anomaly-eval.ts';
 import { runAnomalyReport } from './anomaly-report.ts';
 import { readLabelledCsv } from './numeric-csv.ts';
@@ -39,13 +39,28 @@ const log = (m: string): void => {
   process.stderr.write(`[evaluate ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 };
 
+const USAGE = `usage: npm run evaluate -- <what> [options]   detection quality (DESIGN.md §6)
+
+  anomaly --data FILE [--seed N] [--json] [--baseline] [--baseline-rows N]
+      Trains the isolation forest on a labelled numeric CSV (f0..fN, label; the label column is
+      left out of training) in the paper's setting (100 trees, ψ = 256, trained and scored on
+      the whole set) and prints the ROC AUC; --json prints {auc, rows, seconds, …}, where
+      seconds is training plus scoring. --baseline runs ml-isolation-forest instead.
+  anomaly-report [--seeds 1,2,3,4,5] [--sets http,forestcover,…] [--data-dir DIR]
+                 [--baseline-rows N] [--out DIR]
+      Runs the forest on each set with each seed, ml-isolation-forest beside it, and writes
+      <out>/<timestamp>-anomaly.md and .json next to Liu et al.'s Table 3.
+  pipeline [--seed N] [--customers N] [--hours N] [--paysim FILE | --no-paysim] [--json]
+           [--out DIR]
+      Replays the simulator's labelled stream (seed 4242 by default: never used for tuning)
+      and the PaySim sample through the service pipeline and reports precision, recall,
+      false-positive rate and review rate, per scenario, with a precision–recall plot:
+      <out>/<timestamp>-pipeline.md, .json and -pr.png.
+
+Progress goes to stderr, results to stdout.`;
+
 function usage(message: string): never {
-  process.stderr.write(
-    `${message}\nusage: npm run evaluate -- anomaly --data FILE [--seed N] [--json] [--baseline] [--baseline-rows N]\n` +
-      '       npm run evaluate -- anomaly-report [--seeds 1,2,3,4,5] [--sets a,b] [--data-dir DIR] [--baseline-rows N] [--out DIR]\n' +
-      '       npm run evaluate -- pipeline [--seed N] [--customers N] [--hours N] [--paysim FILE | --no-paysim] [--json] [--out DIR]\n',
-  );
-  process.exit(2);
+  throw new UsageError(message);
 }
 
 function integer(v: string | undefined, name: string, fallback: number): number {
@@ -56,16 +71,17 @@ function integer(v: string | undefined, name: string, fallback: number): number 
 }
 
 async function anomaly(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
+  const values = parseCommandLine(
+    USAGE,
+    {
       data: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
       baseline: { type: 'boolean', default: false },
       'baseline-rows': { type: 'string' },
     },
-  });
+    args,
+  );
   if (values.data === undefined) usage('anomaly: --data FILE is required');
   const seed = integer(values.seed, 'seed', 1);
   log(`reading ${values.data}`);
@@ -108,16 +124,17 @@ function snake(o: object): Record<string, unknown> {
 }
 
 async function report(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
+  const values = parseCommandLine(
+    USAGE,
+    {
       seeds: { type: 'string', default: '1,2,3,4,5' },
       sets: { type: 'string' },
       'data-dir': { type: 'string' },
       'baseline-rows': { type: 'string' },
       out: { type: 'string', default: 'load-test/reports' },
     },
-  });
+    args,
+  );
   const seeds = values.seeds.split(',').map((s) => integer(s, 'seeds', 0));
   const path = await runAnomalyReport({
     seeds,
@@ -136,9 +153,9 @@ const DEFAULT_PAYSIM = '../shared/data/fraud/paysim_sample.csv.gz';
 const HELD_BACK_SEED = 4242;
 
 async function pipeline(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
+  const values = parseCommandLine(
+    USAGE,
+    {
       seed: { type: 'string' },
       customers: { type: 'string' },
       hours: { type: 'string' },
@@ -147,7 +164,8 @@ async function pipeline(args: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'load-test/reports' },
     },
-  });
+    args,
+  );
   const seed = integer(values.seed, 'seed', HELD_BACK_SEED);
   const customers = integer(values.customers, 'customers', 20_000);
   const hours = integer(values.hours, 'hours', 72);
@@ -239,12 +257,10 @@ async function pipeline(args: string[]): Promise<void> {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-try {
+await runCommand(USAGE, async () => {
   if (command === 'anomaly') await anomaly(rest);
   else if (command === 'anomaly-report') await report(rest);
   else if (command === 'pipeline') await pipeline(rest);
+  else if (command === '--help' || command === '-h') process.stdout.write(`${USAGE}\n`);
   else usage(`unknown evaluation ${JSON.stringify(command ?? '')}`);
-} catch (err) {
-  process.stderr.write(`evaluate failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-}
+});

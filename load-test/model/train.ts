@@ -22,7 +22,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import type { Scenario } from '../simulator/simulator.ts';
 import { SCENARIOS, simulate } from '../simulator/simulator.ts';
 import type { ModelMeta } from '../../src/domain/anomaly/artifact.ts';
@@ -37,13 +36,34 @@ import { toFeatureRows } from './training-data.ts';
 import type { TrainingReport } from './training-report.ts';
 import { holdoutEvaluation, timeScoring, trainingReportMarkdown } from './training-report.ts';
 import { readTransactions } from './transactions-file.ts';
+import { UsageError, parseCommandLine, runCommand } from '../cli.ts';
 
 const log = (m: string): void => {
   process.stderr.write(`[train ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 };
 
-const { values } = parseArgs({
-  options: {
+const USAGE = `usage: npm run train -- [options]
+
+Trains the transaction anomaly model and writes <out>/<name>-<version>.json (the artifact the
+service loads) and <out>/<name>-<version>.md (its training report).
+
+  --data FILE           transactions as NDJSON or CSV (optionally .gz), with an optional label
+  --simulate HOURS      or HOURS of the seeded simulator's traffic (load-test/simulator), after
+                        a first day that only fills the velocity windows
+  --customers N         simulated customers (default 5000)
+  --with-fraud          keep the simulator's fraud scenarios in the training stream (default:
+                        normal traffic only, as the forest models the normal)
+  --warmup N            leading transactions of a file that only fill the velocity windows
+                        (default 0)
+  --seed N              seeds the forest and the simulation (default 1)
+  --name NAME           default tx-iforest
+  --version V           default: a digest of the trained model
+  --trees T --subsample PSI       default 100 and 256
+  --threshold-quantile Q          default 0.99
+  --out DIR             default models`;
+
+await runCommand(USAGE, async () => {
+  const values = parseCommandLine(USAGE, {
     data: { type: 'string' },
     simulate: { type: 'string' },
     customers: { type: 'string', default: '5000' },
@@ -56,159 +76,157 @@ const { values } = parseArgs({
     subsample: { type: 'string', default: '256' },
     'threshold-quantile': { type: 'string', default: '0.99' },
     out: { type: 'string', default: 'models' },
-  },
-});
-
-function num(name: keyof typeof values, v: string | undefined, integer = true): number {
-  const n = Number(v);
-  if (v === undefined || !Number.isFinite(n) || n < 0 || (integer && !Number.isSafeInteger(n))) {
-    process.stderr.write(`--${name} must be a non-negative ${integer ? 'integer' : 'number'}\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const seed = num('seed', values.seed);
-const trees = num('trees', values.trees);
-const subsample = num('subsample', values.subsample);
-const q = num('threshold-quantile', values['threshold-quantile'], false);
-const customers = num('customers', values.customers);
-if ((values.data === undefined) === (values.simulate === undefined)) {
-  process.stderr.write('give exactly one of --data FILE or --simulate N\n');
-  process.exit(2);
-}
-const DAY_HOURS = 24;
-const NO_FRAUD = Object.fromEntries(SCENARIOS.map((sc) => [sc, 0])) as Record<Scenario, number>;
-
-/**
- * The simulator's stream as training input, and how many leading transactions fall in its first
- * day (the warm-up that only fills the velocity windows).
- */
-function simulated(
-  hours: number,
-  streamSeed: number,
-  withFraud: boolean,
-): { items: LabelledInput[]; warmup: number } {
-  const stream = simulate({
-    seed: streamSeed,
-    customers,
-    hours: DAY_HOURS + hours,
-    ...(withFraud ? {} : { rates: NO_FRAUD }),
   });
-  const dayEnd = Date.parse(stream[0]?.transaction.timestamp ?? '') + DAY_HOURS * 3_600_000;
-  return {
-    items: stream.map((s) => ({
-      tx: s.transaction,
-      label: s.label.fraud ? 1 : 0,
-      pattern: s.label.scenario ?? 'normal',
-    })),
-    warmup: stream.findIndex((s) => Date.parse(s.transaction.timestamp) >= dayEnd),
-  };
-}
 
-let input: Iterable<LabelledInput>;
-let source: string;
-let warmup: number;
-if (values.simulate !== undefined) {
-  const hours = num('simulate', values.simulate, false);
-  const sim = simulated(hours, seed, values['with-fraud']);
-  warmup = sim.warmup;
-  source =
-    `simulator (load-test/simulator), seed ${seed}, ${customers} customers, ` +
-    `${hours} h after a first day of warm-up (${warmup} transactions), ` +
-    (values['with-fraud'] ? 'fraud scenarios included' : 'normal traffic only');
-  input = sim.items;
-} else {
-  const file = values.data!;
-  log(`reading ${file}`);
-  input = await readTransactions(file);
-  warmup = values.warmup === undefined ? 0 : num('warmup', values.warmup);
-  source = `${file}${warmup > 0 ? `, first ${warmup} transactions as warm-up` : ''}`;
-}
-
-log('enriching transactions with velocity features');
-const rows = await toFeatureRows(input, {
-  skip: warmup,
-  onProgress: (done) => log(`  ${done} transactions`),
-});
-log(`${rows.data.rows} training rows of ${MODEL_FEATURES.length} features`);
-
-const t0 = performance.now();
-const forest = trainForest(rows.data, {
-  trees,
-  subsampleSize: subsample,
-  random: seededRandom(seed),
-});
-const trainSeconds = (performance.now() - t0) / 1000;
-log(
-  `trained ${trees} trees on ψ = ${forest.subsampleSize} in ${(trainSeconds * 1000).toFixed(1)} ms`,
-);
-
-const scores = scoreRows(forest, rows.data);
-const sorted = Float64Array.from(scores).sort();
-const quantiles = [0.5, 0.9, 0.99, 0.999].map((x) => ({
-  q: x,
-  score: quantileOfSorted(sorted, x),
-}));
-const meta: ModelMeta = {
-  format: ARTIFACT_FORMAT,
-  name: values.name,
-  version: 'pending',
-  created_at: new Date().toISOString(),
-  seed,
-  features: [...MODEL_FEATURES],
-  ...forestParams(forest),
-  training: {
-    rows: rows.data.rows,
-    source,
-    features: summarise(rows.data, MODEL_FEATURES),
-    score_quantiles: quantiles,
-  },
-  threshold: { quantile: q, score: quantileOfSorted(sorted, q) },
-};
-let artifact = toArtifact(forest, meta);
-// The default version names the model's content: the same training gives the same version.
-const digest = createHash('sha256')
-  .update(JSON.stringify({ ...artifact, created_at: '', version: '' }))
-  .digest('hex')
-  .slice(0, 10);
-artifact = { ...artifact, version: values.version ?? digest };
-const stem = `${artifact.name}-${artifact.version}`;
-const text = JSON.stringify(artifact, null, 2) + '\n';
-
-mkdirSync(values.out, { recursive: true });
-const path = join(values.out, `${stem}.json`);
-// Written beside and renamed over: a service watching the file never reads half of it.
-writeFileSync(`${path}.tmp`, text);
-renameSync(`${path}.tmp`, path);
-log(`wrote ${path} (${(text.length / 1024).toFixed(0)} KiB)`);
-
-const report: TrainingReport = {
-  command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
-  artifactPath: path,
-  artifactBytes: Buffer.byteLength(text),
-  meta: artifact,
-  forest,
-  trainSeconds,
-  usPerScore: timeScoring(forest, rows.data),
-  trainingAuc: rows.labels !== undefined ? safeAuc(scores, rows.labels) : undefined,
-};
-if (values.simulate !== undefined) {
-  const holdoutSeed = seed + 1000;
-  log(`hold-out: the simulator with its fraud scenarios, seed ${holdoutSeed}, 48 h`);
-  const sim = simulated(48, holdoutSeed, true);
-  const holdout = await toFeatureRows(sim.items, { skip: sim.warmup });
-  report.holdout = holdoutEvaluation(forest, holdout, artifact.threshold.score, holdoutSeed);
-}
-const reportPath = join(values.out, `${stem}.md`);
-writeFileSync(reportPath, trainingReportMarkdown(report));
-log(`wrote ${reportPath}`);
-process.stdout.write(`${path}\n`);
-
-function safeAuc(s: Float64Array, labels: Uint8Array): number | undefined {
-  try {
-    return rocAuc(s, labels);
-  } catch {
-    return undefined; // one class only
+  function num(name: keyof typeof values, v: string | undefined, integer = true): number {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < 0 || (integer && !Number.isSafeInteger(n))) {
+      throw new UsageError(`--${name} must be a non-negative ${integer ? 'integer' : 'number'}`);
+    }
+    return n;
   }
-}
+
+  const seed = num('seed', values.seed);
+  const trees = num('trees', values.trees);
+  const subsample = num('subsample', values.subsample);
+  const q = num('threshold-quantile', values['threshold-quantile'], false);
+  const customers = num('customers', values.customers);
+  if ((values.data === undefined) === (values.simulate === undefined)) {
+    throw new UsageError('give exactly one of --data FILE or --simulate N');
+  }
+  const DAY_HOURS = 24;
+  const NO_FRAUD = Object.fromEntries(SCENARIOS.map((sc) => [sc, 0])) as Record<Scenario, number>;
+
+  /**
+   * The simulator's stream as training input, and how many leading transactions fall in its first
+   * day (the warm-up that only fills the velocity windows).
+   */
+  function simulated(
+    hours: number,
+    streamSeed: number,
+    withFraud: boolean,
+  ): { items: LabelledInput[]; warmup: number } {
+    const stream = simulate({
+      seed: streamSeed,
+      customers,
+      hours: DAY_HOURS + hours,
+      ...(withFraud ? {} : { rates: NO_FRAUD }),
+    });
+    const dayEnd = Date.parse(stream[0]?.transaction.timestamp ?? '') + DAY_HOURS * 3_600_000;
+    return {
+      items: stream.map((s) => ({
+        tx: s.transaction,
+        label: s.label.fraud ? 1 : 0,
+        pattern: s.label.scenario ?? 'normal',
+      })),
+      warmup: stream.findIndex((s) => Date.parse(s.transaction.timestamp) >= dayEnd),
+    };
+  }
+
+  let input: Iterable<LabelledInput>;
+  let source: string;
+  let warmup: number;
+  if (values.simulate !== undefined) {
+    const hours = num('simulate', values.simulate, false);
+    const sim = simulated(hours, seed, values['with-fraud']);
+    warmup = sim.warmup;
+    source =
+      `simulator (load-test/simulator), seed ${seed}, ${customers} customers, ` +
+      `${hours} h after a first day of warm-up (${warmup} transactions), ` +
+      (values['with-fraud'] ? 'fraud scenarios included' : 'normal traffic only');
+    input = sim.items;
+  } else {
+    const file = values.data!;
+    log(`reading ${file}`);
+    input = await readTransactions(file);
+    warmup = values.warmup === undefined ? 0 : num('warmup', values.warmup);
+    source = `${file}${warmup > 0 ? `, first ${warmup} transactions as warm-up` : ''}`;
+  }
+
+  log('enriching transactions with velocity features');
+  const rows = await toFeatureRows(input, {
+    skip: warmup,
+    onProgress: (done) => log(`  ${done} transactions`),
+  });
+  log(`${rows.data.rows} training rows of ${MODEL_FEATURES.length} features`);
+
+  const t0 = performance.now();
+  const forest = trainForest(rows.data, {
+    trees,
+    subsampleSize: subsample,
+    random: seededRandom(seed),
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  log(
+    `trained ${trees} trees on ψ = ${forest.subsampleSize} in ${(trainSeconds * 1000).toFixed(1)} ms`,
+  );
+
+  const scores = scoreRows(forest, rows.data);
+  const sorted = Float64Array.from(scores).sort();
+  const quantiles = [0.5, 0.9, 0.99, 0.999].map((x) => ({
+    q: x,
+    score: quantileOfSorted(sorted, x),
+  }));
+  const meta: ModelMeta = {
+    format: ARTIFACT_FORMAT,
+    name: values.name,
+    version: 'pending',
+    created_at: new Date().toISOString(),
+    seed,
+    features: [...MODEL_FEATURES],
+    ...forestParams(forest),
+    training: {
+      rows: rows.data.rows,
+      source,
+      features: summarise(rows.data, MODEL_FEATURES),
+      score_quantiles: quantiles,
+    },
+    threshold: { quantile: q, score: quantileOfSorted(sorted, q) },
+  };
+  let artifact = toArtifact(forest, meta);
+  // The default version names the model's content: the same training gives the same version.
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ ...artifact, created_at: '', version: '' }))
+    .digest('hex')
+    .slice(0, 10);
+  artifact = { ...artifact, version: values.version ?? digest };
+  const stem = `${artifact.name}-${artifact.version}`;
+  const text = JSON.stringify(artifact, null, 2) + '\n';
+
+  mkdirSync(values.out, { recursive: true });
+  const path = join(values.out, `${stem}.json`);
+  // Written beside and renamed over: a service watching the file never reads half of it.
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+  log(`wrote ${path} (${(text.length / 1024).toFixed(0)} KiB)`);
+
+  const report: TrainingReport = {
+    command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
+    artifactPath: path,
+    artifactBytes: Buffer.byteLength(text),
+    meta: artifact,
+    forest,
+    trainSeconds,
+    usPerScore: timeScoring(forest, rows.data),
+    trainingAuc: rows.labels !== undefined ? safeAuc(scores, rows.labels) : undefined,
+  };
+  if (values.simulate !== undefined) {
+    const holdoutSeed = seed + 1000;
+    log(`hold-out: the simulator with its fraud scenarios, seed ${holdoutSeed}, 48 h`);
+    const sim = simulated(48, holdoutSeed, true);
+    const holdout = await toFeatureRows(sim.items, { skip: sim.warmup });
+    report.holdout = holdoutEvaluation(forest, holdout, artifact.threshold.score, holdoutSeed);
+  }
+  const reportPath = join(values.out, `${stem}.md`);
+  writeFileSync(reportPath, trainingReportMarkdown(report));
+  log(`wrote ${reportPath}`);
+  process.stdout.write(`${path}\n`);
+
+  function safeAuc(s: Float64Array, labels: Uint8Array): number | undefined {
+    try {
+      return rocAuc(s, labels);
+    } catch {
+      return undefined; // one class only
+    }
+  }
+});

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Logger as PinoLogger } from 'pino';
 import { createMemoryDecisionCache } from '../adapters/memory/memory-decision-cache.ts';
@@ -28,6 +27,7 @@ import { RULES_DIR_AUTHOR, setupRules } from './rules-setup.ts';
 import { createTelemetry } from './telemetry.ts';
 import { startTracing } from './tracing.ts';
 import { openStores } from './stores.ts';
+import { boundDecisions, boundVelocity, openRedis, withinMs } from './redis-client.ts';
 import { Gauge } from 'prom-client';
 import { modelPath, openModelSource } from './model-source.ts';
 import { createBacktestPool } from './backtest-pool.ts';
@@ -37,6 +37,9 @@ import { createDecisionExplainer } from '../pipeline/decision-explain.ts';
 import { createDecisionFeed } from '../pipeline/decision-feed.ts';
 import { createDecisionStats } from '../pipeline/decision-stats.ts';
 import { PACKAGE_ROOT } from './paths.ts';
+
+/** How long the start waits for a Redis Cluster's slot map. */
+const CLUSTER_START_WAIT_MS = 5000;
 
 export interface App {
   config: Config;
@@ -86,35 +89,47 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
 
   let velocity: VelocityStore;
   let decisions: DecisionCache;
-  if (config.REDIS_URL !== undefined) {
-    const redis = new Redis(config.REDIS_URL, {
-      // Scoring must answer in milliseconds: a slow or absent Redis degrades the answer
-      // instead of queueing calls behind reconnects.
-      commandTimeout: config.REDIS_TIMEOUT_MS,
-      maxRetriesPerRequest: 1,
-      enableAutoPipelining: true,
-    });
-    let lastLogged = 0;
-    redis.on('error', (err: Error) => {
-      metrics.dependencyError('redis');
-      const now = Date.now();
-      if (now - lastLogged > 10_000) {
-        lastLogged = now;
-        logger.warn({ err: err.message }, 'redis connection error');
-      }
-    });
-    closers.push(async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    });
+  let lastLogged = 0;
+  const redisConnection = openRedis(config, (err: Error) => {
+    metrics.dependencyError('redis');
+    const now = Date.now();
+    if (now - lastLogged > 10_000) {
+      lastLogged = now;
+      logger.warn({ err: err.message }, 'redis connection error');
+    }
+  });
+  const storeKind = redisConnection?.kind ?? 'memory';
+  if (redisConnection !== null) {
+    const redis = redisConnection.client;
+    closers.push(() => redisConnection.close());
     const redisError = (): void => metrics.dependencyError('redis');
-    velocity = countVelocityErrors(
-      createRedisVelocityStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX, limits }),
-      redisError,
-    );
-    decisions = countDecisionErrors(
-      createRedisDecisionCache({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
-      redisError,
-    );
+    let velocityStore = createRedisVelocityStore({
+      redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      limits,
+    });
+    let decisionCache = createRedisDecisionCache({ redis, keyPrefix: config.REDIS_KEY_PREFIX });
+    if (redisConnection.kind === 'redis-cluster') {
+      velocityStore = boundVelocity(velocityStore, config.REDIS_TIMEOUT_MS);
+      decisionCache = boundDecisions(decisionCache, config.REDIS_TIMEOUT_MS);
+      logger.info(
+        {
+          nodes: config.REDIS_CLUSTER_NODES?.map((n) => `${n.host}:${n.port}`),
+          ...(config.REDIS_URL !== undefined && { ignored: 'REDIS_URL' }),
+        },
+        'velocity features and idempotency on a Redis Cluster (REDIS_CLUSTER_NODES)',
+      );
+      // The client learns the slot map before it sends anything: give it that long, so the
+      // first calls are not degraded for it. An unreachable cluster does not stop the start.
+      await withinMs(redis.ping(), CLUSTER_START_WAIT_MS, 'redis cluster').catch((err: unknown) =>
+        logger.warn(
+          { err: String(err) },
+          'redis cluster not ready yet; scoring degrades until it is',
+        ),
+      );
+    }
+    velocity = countVelocityErrors(velocityStore, redisError);
+    decisions = countDecisionErrors(decisionCache, redisError);
     checks.push({
       name: 'redis',
       check: () => velocity.ping(),
@@ -123,7 +138,9 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   } else {
     velocity = createMemoryVelocityStore({ limits });
     decisions = createMemoryDecisionCache();
-    logger.info('REDIS_URL not set: velocity features and idempotency are kept in memory');
+    logger.info(
+      'REDIS_URL and REDIS_CLUSTER_NODES not set: velocity features and idempotency are kept in memory',
+    );
   }
   closers.push(
     () => velocity.close(),
@@ -201,12 +218,13 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       },
       flags: emitters.flags,
       windows: emitters.windows,
+      decisionLog: emitters.decisionLog,
       telemetry: createTelemetry({
         stageSeconds: metrics.stageSeconds,
         ...(tracing !== undefined && { tracer: tracing.tracer }),
         stores: {
-          features: config.REDIS_URL !== undefined ? 'redis' : 'memory',
-          decision_store: config.REDIS_URL !== undefined ? 'redis' : 'memory',
+          features: storeKind,
+          decision_store: storeKind,
           flag:
             config.KAFKA_BROKERS === undefined
               ? 'ndjson-file'
@@ -242,6 +260,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     recent,
     thresholds,
     runBacktest: (job) => backtests.run(job),
+    labelsOf: (ids) => stores.decisionLog.currentLabels(ids),
   });
   const watcher = rulesSetup.startWatching(async (next) => {
     const { active, changed } = await rulesAdmin.publish({
@@ -265,6 +284,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     rulesAdmin,
     adminToken: config.ADMIN_TOKEN,
     windows: stores.windows,
+    decisionLog: stores.decisionLog,
     windowsAuth: config.WINDOWS_AUTH,
     decisions: {
       recent,

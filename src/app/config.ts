@@ -18,6 +18,36 @@ const optionalUrl = (protocols: string[]) =>
     )
     .optional();
 
+/** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+
+export interface ClusterNode {
+  host: string;
+  port: number;
+}
+
+/** `host:port[,host:port...]`: the cluster nodes to start from (any of them will do). */
+const clusterNodes = z
+  .string()
+  .trim()
+  .transform((v, ctx): ClusterNode[] => {
+    const nodes: ClusterNode[] = [];
+    for (const item of v.split(',')) {
+      const m = HOST_PORT.exec(item.trim());
+      const port = Number(m?.[2]);
+      if (m === null || port < 1 || port > 65535) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be host:port[,host:port...] (e.g. 10.0.0.1:6379,10.0.0.2:6379); got "${item.trim()}"`,
+        });
+        return z.NEVER;
+      }
+      nodes.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+    }
+    return nodes;
+  })
+  .optional();
+
 const schema = z
   .object({
     HOST: z.string().min(1).default('127.0.0.1'),
@@ -29,7 +59,18 @@ const schema = z
     /** Open HTTP connections at most; more are closed at once until others end. */
     HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
-    REDIS_KEY_PREFIX: z.string().default('risk:'),
+    /**
+     * Velocity and idempotency on a Redis Cluster instead of one primary: some of its nodes
+     * (the client discovers the rest). Takes precedence over REDIS_URL.
+     */
+    REDIS_CLUSTER_NODES: clusterNodes,
+    /** The cluster nodes' password (AUTH), when they require one. */
+    REDIS_CLUSTER_PASSWORD: z.string().min(1).optional(),
+    /** No braces: a hash tag in the prefix would put every key in one cluster slot. */
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[^{}]*$/, 'must not contain { or } (a hash tag would put every key in one slot)')
+      .default('risk:'),
     REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
     /**
      * What a Redis outage does to readiness. `degraded` (default): /readyz stays 200 with
@@ -53,6 +94,12 @@ const schema = z
      * it open, for a network where only trusted dashboards reach the port.
      */
     WINDOWS_AUTH: z.enum(['required', 'none']).default('required'),
+    /** The decisions that open a review case, comma-separated: `review` (default), `decline`. */
+    CASES_OPEN_FOR: z
+      .string()
+      .trim()
+      .regex(/^(review|decline)(,(review|decline))*$/, 'must be review, decline or review,decline')
+      .default('review'),
     RISK_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

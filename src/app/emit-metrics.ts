@@ -1,5 +1,7 @@
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { CaseStats } from '../domain/outcomes.ts';
+import type { DecisionLogObserver } from '../pipeline/decision-log.ts';
 import type { OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { RelayObserver } from '../pipeline/flag-relay.ts';
 import type { WindowBufferStats, WindowObserver } from '../pipeline/window-buffer.ts';
@@ -7,6 +9,9 @@ import type { WindowBufferStats, WindowObserver } from '../pipeline/window-buffe
 export interface EmitMetrics {
   relay: RelayObserver;
   windows: WindowObserver;
+  decisionLog: DecisionLogObserver;
+  /** Reports the decision log's backlog and the case queue on every scrape. */
+  watchDecisionLog(buffered: () => number, cases: () => Promise<CaseStats>): void;
   /** A flag the local file outbox took because PostgreSQL did not. */
   flagFallback(): void;
   /** Reports these outboxes' depth and age on every scrape. */
@@ -24,6 +29,56 @@ export function createEmitMetrics(
   const registers = [registry];
   let outboxes: readonly OutboxStore[] = [];
   let windowStats: (() => WindowBufferStats) | undefined;
+  let decisionsBuffered: (() => number) | undefined;
+  let caseStats: (() => Promise<CaseStats>) | undefined;
+  /** The last scrape's case figures, so that the two gauges read one query. */
+  let lastCases: Promise<CaseStats | undefined> = Promise.resolve(undefined);
+  new Gauge({
+    name: 'risk_cases',
+    help: 'Review cases not yet resolved, by status (open, claimed)',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      lastCases = caseStats?.().catch(() => undefined) ?? Promise.resolve(undefined);
+      const s = await lastCases;
+      if (s === undefined) return;
+      this.set({ status: 'open' }, s.open);
+      this.set({ status: 'claimed' }, s.claimed);
+    },
+  });
+  new Gauge({
+    name: 'risk_case_oldest_unresolved_age_seconds',
+    help: 'Age of the oldest review case not yet resolved (0 when none is)',
+    registers,
+    async collect() {
+      const s = await lastCases;
+      const oldest = s?.oldest_unresolved_ms ?? null;
+      this.set(oldest === null ? 0 : Math.max(0, Date.now() - oldest) / 1000);
+    },
+  });
+  const decisionsWritten = new Counter({
+    name: 'risk_decision_log_written_total',
+    help: 'Scored transactions written to the decision log (rule performance against labels)',
+    registers,
+  });
+  const decisionLogFailures = new Counter({
+    name: 'risk_decision_log_failures_total',
+    help: 'Decision log writes that failed (the batch is kept and retried)',
+    registers,
+  });
+  const decisionsDropped = new Counter({
+    name: 'risk_decision_log_dropped_total',
+    help: 'Scored transactions not logged because the buffer was full (the store had been failing)',
+    registers,
+  });
+  new Gauge({
+    name: 'risk_decision_log_buffered',
+    help: 'Scored transactions held in memory, not yet written to the decision log',
+    registers,
+    collect() {
+      this.set(decisionsBuffered?.() ?? 0);
+    },
+  });
 
   new Gauge({
     name: 'risk_flag_outbox_depth',
@@ -121,6 +176,22 @@ export function createEmitMetrics(
   });
 
   return {
+    decisionLog: {
+      written(n) {
+        decisionsWritten.inc(n);
+      },
+      failed() {
+        decisionLogFailures.inc();
+        dependencyError(windowStore);
+      },
+      dropped(n) {
+        decisionsDropped.inc(n);
+      },
+    },
+    watchDecisionLog(buffered, cases) {
+      decisionsBuffered = buffered;
+      caseStats = cases;
+    },
     relay: {
       published(store, flags) {
         published.inc({ outbox: store }, flags.length);

@@ -8,6 +8,9 @@ import { createFallbackOutbox } from '../pipeline/fallback-outbox.ts';
 import type { FlagOutbox, OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { FlagRelay } from '../pipeline/flag-relay.ts';
 import { createFlagRelay } from '../pipeline/flag-relay.ts';
+import type { Decision } from '../domain/decision.ts';
+import type { DecisionLog } from '../pipeline/decision-log.ts';
+import { createDecisionLog } from '../pipeline/decision-log.ts';
 import type { WindowBuffer } from '../pipeline/window-buffer.ts';
 import { createWindowBuffer } from '../pipeline/window-buffer.ts';
 import type { Config } from './config.ts';
@@ -21,6 +24,8 @@ export interface Emitters {
   /** Where flags end up: `kafka`, or `file` (the NDJSON file, without KAFKA_BROKERS). */
   flagsTo: 'kafka' | 'file';
   windows: WindowBuffer;
+  /** Every scored transaction, for rule performance against outcome labels. */
+  decisionLog: DecisionLog;
   start(): void;
   /**
    * Writes the window buffer and drains the outbox relays, both until `deadlineMs` at most,
@@ -112,22 +117,36 @@ export async function setupEmitters(
     observer: metrics.windows,
   });
   metrics.watchWindows(() => windows.stats());
+  const decisionLog = createDecisionLog({
+    store: stores.decisionLog,
+    logger,
+    flushIntervalMs: config.WINDOW_FLUSH_INTERVAL_MS,
+    observer: metrics.decisionLog,
+    caseDecisions: new Set(config.CASES_OPEN_FOR.split(',') as Decision[]),
+  });
+  metrics.watchDecisionLog(
+    () => decisionLog.buffered(),
+    () => stores.decisionLog.caseStats(),
+  );
 
   return {
     flags,
     flagsTo,
     windows,
+    decisionLog,
     start() {
       windows.start();
+      decisionLog.start();
       for (const r of relays) r.start();
     },
     async close(deadlineMs) {
-      const [written, ...drained] = await Promise.all([
+      const [written, logged, ...drained] = await Promise.all([
         windows.close(deadlineMs),
+        decisionLog.close(deadlineMs),
         ...relays.map((r) => r.drain(deadlineMs)),
       ]);
       logger.info(
-        { windows_written: written, outboxes_drained: drained },
+        { windows_written: written, decisions_logged: logged, outboxes_drained: drained },
         'window buffer and flag outbox flushed for shutdown',
       );
       for (const c of closers) {

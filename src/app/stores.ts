@@ -1,18 +1,22 @@
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
+import { createMemoryDecisionLog } from '../adapters/memory/memory-decision-log.ts';
 import { createMemoryRulesetStore } from '../adapters/memory/memory-ruleset-store.ts';
 import { createMemoryWindowStore } from '../adapters/memory/memory-window-store.ts';
 import { migrate } from '../adapters/postgres/migrations.ts';
 import { createPgDatabase } from '../adapters/postgres/pg-database.ts';
+import { createPgDecisionLog } from '../adapters/postgres/pg-decision-log.ts';
 import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.ts';
 import { createPgRulesetStore } from '../adapters/postgres/pg-ruleset-store.ts';
 import { createPgWindowStore } from '../adapters/postgres/pg-window-store.ts';
 import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
 import { SqliteOpenError, openSqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
+import { createSqliteDecisionLog } from '../adapters/sqlite/sqlite-decision-log.ts';
 import { createSqliteFlagOutbox } from '../adapters/sqlite/sqlite-flag-outbox.ts';
 import { migrateSqlite } from '../adapters/sqlite/sqlite-migrations.ts';
 import { createSqliteRulesetStore } from '../adapters/sqlite/sqlite-ruleset-store.ts';
 import { createSqliteWindowStore } from '../adapters/sqlite/sqlite-window-store.ts';
+import type { DecisionLogStore } from '../pipeline/decision-log.ts';
 import type { OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { RulesetStore } from '../pipeline/ruleset-store.ts';
 import type { WindowStore } from '../pipeline/window-store.ts';
@@ -28,6 +32,8 @@ export interface Stores {
   rulesets: RulesetStore;
   /** Aggregate risk windows: in the database, or in memory in memory mode. */
   windows: WindowStore;
+  /** Scored transactions and their outcome labels (rule performance). */
+  decisionLog: DecisionLogStore;
   /** Liveness of the durable store (readiness); null in memory mode. */
   ping: (() => Promise<void>) | null;
   /** Creates the flag outbox kept in the durable store; null in memory mode (no such store). */
@@ -65,6 +71,7 @@ export async function openStores(
       mode: 'postgres',
       rulesets,
       windows: createPgWindowStore({ db }),
+      decisionLog: createPgDecisionLog({ db }),
       ping: () => db.ping(),
       openFlagOutbox: () => createPgFlagOutbox({ db }),
       async close() {
@@ -76,12 +83,15 @@ export async function openStores(
   if (config.EMBEDDED_STORE === 'sqlite')
     return openSqliteStores(dataPath(config, SQLITE_FILE), logger);
 
-  logger.info('EMBEDDED_STORE=memory: rule versions and windows are kept in memory only');
+  logger.info(
+    'EMBEDDED_STORE=memory: rule versions, windows, decisions and labels are kept in memory only',
+  );
   const rulesets = createMemoryRulesetStore();
   return {
     mode: 'memory',
     rulesets,
     windows: createMemoryWindowStore(),
+    decisionLog: createMemoryDecisionLog(),
     ping: null,
     openFlagOutbox: null,
     close: () => rulesets.close(),
@@ -107,6 +117,7 @@ function openSqliteStores(path: string, logger: PinoLogger): Stores {
     mode: 'sqlite',
     rulesets,
     windows: createSqliteWindowStore({ db }),
+    decisionLog: createSqliteDecisionLog({ db }),
     ping: () => {
       try {
         db.ping();

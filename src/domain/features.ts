@@ -46,19 +46,43 @@ export function entityKeys(tx: Transaction): Array<{ entity: Entity; value: stri
 }
 
 /**
- * Amounts are added in integer micro-units (millionths), so that a sum does not depend on the
- * order of its terms: both stores, adding in different orders, give the same figure. Exact while
- * a window's sum stays under 2^53 micro-units (about 9 × 10^9 in currency units).
+ * Amounts are added as two integers: whole units and millionths (micro-units), summed apart, so
+ * that a sum depends neither on the order of its terms nor on its size: each part stays an exact
+ * integer in a double (or a Lua number) up to 2^53, i.e. 9 × 10^15 currency units, or 9 × 10^9
+ * transactions' worth of millionths. Both stores, adding in different orders, give the same
+ * figure; `amountOf` combines the parts exactly.
  */
-export function toMicros(amount: number): number {
-  return Math.round(amount * 1e6);
+export function toMicroParts(amount: number): [units: number, micros: number] {
+  const units = Math.trunc(amount);
+  // The fractional part of a double is exact, so only the rounding to millionths remains.
+  const micros = Math.round((amount - units) * 1e6);
+  return micros === 1_000_000 ? [units + 1, 0] : [units, micros];
 }
 
-export function fromMicros(micros: number): number {
-  return micros / 1e6;
+const SAFE_UNITS = 9_000_000_000;
+const MICROS = 1_000_000n;
+
+/** `micros` (a non-negative integer) in currency units: the double nearest the exact figure. */
+function microsToNumber(micros: bigint): number {
+  return Number(`${micros / MICROS}.${(micros % MICROS).toString().padStart(6, '0')}`);
 }
 
-/** The mean of `count` amounts summing to `micros`, rounded to the micro-unit. */
-export function meanOfMicros(micros: number, count: number): number {
-  return Math.round(micros / count) / 1e6;
+/**
+ * The amount that `units` whole units and `micros` millionths (each a summed integer) make: the
+ * double nearest the exact decimal sum. Below 9 × 10^9 units the micro-unit total is itself exact
+ * in a double, and one division is correctly rounded; above, the total is built in a BigInt.
+ */
+export function amountOf(units: number, micros: number): number {
+  if (units < SAFE_UNITS && micros < SAFE_UNITS) return (units * 1e6 + micros) / 1e6;
+  return microsToNumber(BigInt(units) * MICROS + BigInt(micros));
+}
+
+/** The mean of `count` amounts summing to `units` + `micros`, rounded half up to the micro-unit. */
+export function meanAmount(units: number, micros: number, count: number): number {
+  if (units < SAFE_UNITS && micros < SAFE_UNITS) {
+    return Math.round((units * 1e6 + micros) / count) / 1e6;
+  }
+  const total = BigInt(units) * MICROS + BigInt(micros);
+  const n = BigInt(count);
+  return microsToNumber((2n * total + n) / (2n * n));
 }

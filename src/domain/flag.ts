@@ -72,7 +72,12 @@ const NAMESPACE_BYTES = Buffer.from(FLAG_NAMESPACE.replaceAll('-', ''), 'hex');
  * every deduplicating consumer sees it once.
  */
 export function flagIdFor(transactionId: string): string {
-  const hash = createHash('sha1').update(NAMESPACE_BYTES).update(transactionId, 'utf8').digest();
+  return nameBasedUuid(NAMESPACE_BYTES, transactionId);
+}
+
+/** RFC 9562 §5.5: the SHA-1 of namespace and name, with the version and variant bits set. */
+export function nameBasedUuid(namespace: Buffer, name: string): string {
+  const hash = createHash('sha1').update(namespace).update(name, 'utf8').digest();
   const b = hash.subarray(0, 16);
   b[6] = ((b[6] ?? 0) & 0x0f) | 0x50; // version 5
   b[8] = ((b[8] ?? 0) & 0x3f) | 0x80; // RFC variant

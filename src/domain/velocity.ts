@@ -4,9 +4,9 @@ import {
   WINDOW_FEATURES,
   WINDOW_NAMES,
   WINDOWS,
-  fromMicros,
-  meanOfMicros,
-  toMicros,
+  amountOf,
+  meanAmount,
+  toMicroParts,
 } from './features.ts';
 import type { Transaction } from './transaction.ts';
 import { eventTimeMs } from './transaction.ts';
@@ -56,23 +56,27 @@ export function entityFeatures(
 ): VelocityFeatures {
   const t = current.ts;
   const counts = [0, 0, 0, 0];
-  const sums = [0, 0, 0, 0];
+  // Whole units and millionths, summed apart (see toMicroParts).
+  const units = [0, 0, 0, 0];
+  const micros = [0, 0, 0, 0];
   const distinct1h = new Set<string>();
   const countries = new Set<string>();
   const devices = new Set<string>();
   const accounts24h = new Set<string>();
   let latestEarlier = -Infinity;
   let earlierCount = 0;
-  let earlierSum = 0;
+  let earlierUnits = 0;
+  let earlierMicros = 0;
 
   for (const e of events) {
     const d = t - e.ts;
     if (d < 0 || d >= LONGEST_WINDOW_MS) continue;
-    const micros = toMicros(e.amount);
+    const [u, m] = toMicroParts(e.amount);
     for (let i = 0; i < windowMs.length; i++) {
       if (d < windowMs[i]!) {
         counts[i]! += 1;
-        sums[i]! += micros;
+        units[i]! += u;
+        micros[i]! += m;
       }
     }
     if (entity === 'account') {
@@ -82,7 +86,8 @@ export function entityFeatures(
       if (e.id !== current.id) {
         if (e.ts > latestEarlier) latestEarlier = e.ts;
         earlierCount += 1;
-        earlierSum += micros;
+        earlierUnits += u;
+        earlierMicros += m;
       }
     } else if (entity === 'ip') {
       if (d < HOUR) distinct1h.add(e.account);
@@ -95,14 +100,15 @@ export function entityFeatures(
   const names = WINDOW_FEATURES[entity];
   for (let i = 0; i < windowMs.length; i++) {
     f[names[2 * i]!] = counts[i]!;
-    f[names[2 * i + 1]!] = fromMicros(sums[i]!);
+    f[names[2 * i + 1]!] = amountOf(units[i]!, micros[i]!);
   }
   if (entity === 'account') {
     f['account.distinct_merchants_1h'] = distinct1h.size;
     f['account.distinct_countries_24h'] = countries.size;
     f['account.distinct_devices_24h'] = devices.size;
     f['account.seconds_since_last'] = earlierCount > 0 ? (t - latestEarlier) / 1000 : null;
-    f['account.avg_amount_24h'] = earlierCount > 0 ? meanOfMicros(earlierSum, earlierCount) : null;
+    f['account.avg_amount_24h'] =
+      earlierCount > 0 ? meanAmount(earlierUnits, earlierMicros, earlierCount) : null;
   } else if (entity === 'ip') {
     f['ip.distinct_accounts_1h'] = distinct1h.size;
   } else if (entity === 'device') {

@@ -5,6 +5,7 @@ import type { BacktestReport, BacktestSample } from '../domain/rules/backtest.ts
 import { backtest } from '../domain/rules/backtest.ts';
 import { compileRuleset } from '../domain/rules/compile.ts';
 import type { RiskRule } from '../domain/rules/types.ts';
+import type { Label } from '../domain/outcomes.ts';
 import type { Transaction } from '../domain/transaction.ts';
 import { eventTimeMs } from '../domain/transaction.ts';
 import type { ScoredSample } from './recent-scored.ts';
@@ -22,6 +23,8 @@ export interface BacktestJob {
   transactions?: Transaction[];
   /** Otherwise these, with the features and anomaly score they were scored with. */
   samples?: ScoredSample[];
+  /** Outcome labels by transaction_id, for the samples that have one. */
+  labels?: Record<string, Label>;
 }
 
 /** What running a job needs besides its data. */
@@ -51,6 +54,7 @@ async function samplesOf(job: BacktestJob, deps: BacktestDeps): Promise<Backtest
         out.push({
           transaction_id: tx.transaction_id,
           facts: buildFacts(tx, features, deps.anomalyScore(tx, features)),
+          ...labelOf(job, tx.transaction_id),
         });
       }
       return out;
@@ -61,7 +65,18 @@ async function samplesOf(job: BacktestJob, deps: BacktestDeps): Promise<Backtest
   return (job.samples ?? []).map((s) => ({
     transaction_id: s.transaction.transaction_id,
     facts: buildFacts(s.transaction, s.features, s.anomaly_score),
+    ...labelOf(job, s.transaction.transaction_id),
   }));
+}
+
+function labelOf(job: BacktestJob, id: string): { label?: Label } {
+  const label =
+    job.labels === undefined
+      ? undefined
+      : Object.hasOwn(job.labels, id)
+        ? job.labels[id]
+        : undefined;
+  return label === undefined ? {} : { label };
 }
 
 /** Replays or reads the samples, then evaluates both rulesets on them (domain/rules/backtest). */

@@ -9,6 +9,7 @@ import type { RuleError } from '../domain/rules/validate.ts';
 import { validateRuleset } from '../domain/rules/validate.ts';
 import type { Transaction } from '../domain/transaction.ts';
 import type { BacktestJob } from './backtest-job.ts';
+import type { Label } from '../domain/outcomes.ts';
 import type { LiveRuleset } from './live-ruleset.ts';
 import type { RecentScored } from './recent-scored.ts';
 import type {
@@ -56,6 +57,11 @@ export interface BacktestInput {
   transactions?: Transaction[];
   /** Otherwise the most recent scored transactions of this replica (all kept by default). */
   recent?: number;
+  /**
+   * Outcome labels by transaction_id (given with the transactions). Without them, recent
+   * samples take their labels from the decision log.
+   */
+  labels?: Record<string, Label>;
 }
 
 export interface BacktestResult extends BacktestReport {
@@ -72,6 +78,8 @@ export interface RulesAdminOptions {
    * loop that answers scoring calls: see app/backtest-pool.ts.
    */
   runBacktest: (job: BacktestJob) => Promise<BacktestReport>;
+  /** The current outcome labels of these transactions (the decision log); none without it. */
+  labelsOf?: (ids: readonly string[]) => Promise<Record<string, Label>>;
 }
 
 export interface RulesAdmin {
@@ -165,6 +173,9 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
               })),
             }),
       };
+      if (input.labels !== undefined) job.labels = input.labels;
+      else if (job.samples !== undefined && opts.labelsOf !== undefined && job.samples.length > 0)
+        job.labels = await opts.labelsOf(job.samples.map((x) => x.transaction.transaction_id));
       return {
         source: input.transactions !== undefined ? 'request' : 'recent',
         ...(await opts.runBacktest(job)),

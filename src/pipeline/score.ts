@@ -6,6 +6,8 @@ import { RiskError } from '../domain/errors.ts';
 import { buildFacts } from '../domain/facts.ts';
 import { buildRiskFlag } from '../domain/flag.ts';
 import { windowInputOf } from '../domain/windows.ts';
+import { decisionRecordOf } from '../domain/outcomes.ts';
+import type { DecisionLogSink } from './decision-log.ts';
 import type { VelocityFeatures } from '../domain/features.ts';
 import { partitionShadow } from '../domain/rules/fired.ts';
 import type { FiredRule } from '../domain/rules/types.ts';
@@ -54,6 +56,8 @@ export interface ScorerOptions {
   flags?: FlagOutbox;
   /** Folds every scored transaction (replays excluded) into the aggregate windows. */
   windows?: WindowSink;
+  /** Logs every scored transaction (replays excluded), for rule performance against labels. */
+  decisionLog?: DecisionLogSink;
   /** Times each stage (and traces it when tracing is on). */
   telemetry?: Telemetry;
 }
@@ -243,7 +247,10 @@ export function createScorer(opts: ScorerOptions): Scorer {
         response.degraded_reasons = [...(response.degraded_reasons ?? []), 'flag_unavailable'];
       }
     }
-    const fold = (): void => opts.windows?.add(windowInputOf(tx, response));
+    const fold = (): void => {
+      opts.windows?.add(windowInputOf(tx, response));
+      opts.decisionLog?.add(decisionRecordOf(tx, response));
+    };
 
     const explanation = options?.explain === true ? ruleset.explain?.(facts) : undefined;
     const answer = (r: ScoreResponse): ScoreOutcome => ({

@@ -80,6 +80,26 @@ export function velocityStoreConformance(name: string, make: StoreFactory): void
         assert.equal(dayEdge['account.amount_24h'], 14);
       }));
 
+    test('window edges are exact to the millisecond up to year 9999', () =>
+      withStore(async (s) => {
+        // Event times of 15 digits (ms after 1970): beyond what Lua prints exactly ('%.14g').
+        const end = Date.parse('9999-12-31T23:59:59.999Z');
+        const at = (ms: number) => new Date(ms).toISOString();
+        const tx = (ms: number, amount: number) => ({
+          ...makeTx({ account_id: 'acct-9999', amount }),
+          timestamp: at(ms),
+        });
+        await s.record(tx(end - 24 * HOUR - 1, 1));
+        await s.record(tx(end - 24 * HOUR, 2));
+        await s.record(tx(end - 24 * HOUR + 1, 4));
+        const f = await s.record(tx(end, 8));
+        assert.equal(f['account.count_24h'], 2, 'only the event 1 ms inside the day, and this');
+        assert.equal(f['account.amount_24h'], 12);
+        const late = await s.record(tx(end - 1, 16));
+        assert.equal(late['account.count_24h'], 3, 'a late event: t − 24h + 1 ms … t');
+        assert.equal(late['account.amount_24h'], 2 + 4 + 16);
+      }));
+
     test('out-of-order arrival: later events are not counted, earlier ones are', () =>
       withStore(async (s) => {
         const acct = 'acct-ooo';
@@ -109,6 +129,43 @@ export function velocityStoreConformance(name: string, make: StoreFactory): void
         const other = await s.record(makeTx({ account_id: 'acct-repeat', at: 1000, amount: 1 }));
         assert.equal(other['account.count_1m'], 2);
         assert.equal(other['account.amount_1m'], 8);
+      }));
+
+    test('a repeated id is counted once per entity key, whichever keys it carried before', () =>
+      withStore(async (s) => {
+        // As when an earlier attempt reached only some shards: the repeat counts nowhere twice.
+        const tx = makeTx({ account_id: 'acct-partial', amount: 3 });
+        await s.record(tx);
+        const again = await s.record({ ...tx, card_id: 'card-partial' });
+        assert.equal(again['account.count_1m'], 1);
+        assert.equal(again['card.count_1m'], 1);
+        const third = await s.record({ ...tx, card_id: 'card-partial' });
+        assert.deepEqual(third, again);
+      }));
+
+    test('sums are exact beyond 2^53 micro-units (9 × 10^9 in currency units)', () =>
+      withStore(async (s) => {
+        let f: VelocityFeatures = {};
+        for (let i = 0; i < 3; i++)
+          f = await s.record(
+            makeTx({ account_id: 'acct-big', at: i, amount: 4_000_000_000.000001 }),
+          );
+        assert.equal(f['account.amount_1m'], Number('12000000000.000003'));
+        assert.equal(f['account.avg_amount_24h'], 4_000_000_000.000001);
+        // A micro-unit beside 10^10 units: lost in a double sum of micro-units, and gone for good
+        // once the big amount leaves a window kept incrementally.
+        await s.record(makeTx({ account_id: 'acct-tiny', at: 0, amount: 1e10 }));
+        await s.record(makeTx({ account_id: 'acct-tiny', at: 1000, amount: 0.000001 }));
+        const g = await s.record(
+          makeTx({ account_id: 'acct-tiny', at: MIN + 1, amount: 0.000001 }),
+        );
+        assert.equal(g['account.amount_1m'], 0.000002);
+        assert.equal(g['account.amount_24h'], Number('10000000000.000002'));
+        assert.equal(
+          g['account.avg_amount_24h'],
+          5_000_000_000.000001,
+          '(1e10 + 1e-6) / 2, half up',
+        );
       }));
 
     test('simultaneous transactions see each other as earlier', () =>

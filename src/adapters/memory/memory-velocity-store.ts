@@ -20,8 +20,8 @@ export interface MemoryVelocityStoreOptions {
 
 /**
  * The embedded default: the same semantics as the Redis store in one process. Idle keys and
- * remembered transaction ids expire after the retention period (a sweep every 10,000 writes),
- * and each key keeps at most `maxEventsPerKey` events, so memory stays bounded.
+ * the transaction ids each key remembers expire after the retention period (a sweep every
+ * 10,000 writes), and each key keeps at most `maxEventsPerKey` events, so memory stays bounded.
  */
 export function createMemoryVelocityStore(opts: MemoryVelocityStoreOptions = {}): VelocityStore {
   const limits = { ...DEFAULT_VELOCITY_LIMITS, ...opts.limits };
@@ -66,12 +66,16 @@ export function createMemoryVelocityStore(opts: MemoryVelocityStoreOptions = {})
     record(tx: Transaction): Promise<VelocityFeatures> {
       const e = toVelocityEvent(tx);
       const wall = now();
-      const isNew = !seen.has(e.id);
-      if (isNew) seen.set(e.id, wall);
-      if (isNew && ++writes % 10_000 === 0) sweep();
       const features: VelocityFeatures = {};
       for (const { entity, value } of entityKeys(tx)) {
         const k = keyOf(entity, value);
+        // Remembered per entity key, as the Redis store does on each shard.
+        const seenKey = `${k}\u001f${e.id}`;
+        const isNew = !seen.has(seenKey);
+        if (isNew) {
+          seen.set(seenKey, wall);
+          if (++writes % 10_000 === 0) sweep();
+        }
         let state = keys.get(k);
         if (state === undefined) {
           state = { events: [], touchedAt: wall };

@@ -94,6 +94,57 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX risk_flag_outbox_due ON risk_flag_outbox (next_attempt_at);
     `,
   },
+  {
+    id: 4,
+    name: 'decision_log',
+    sql: `
+      -- Every scored transaction (replays excluded), for rule performance against labels.
+      CREATE TABLE risk_decisions (
+        transaction_id  text PRIMARY KEY,
+        event_time_ms   bigint NOT NULL,
+        account_id      text NOT NULL,
+        decision        text NOT NULL CHECK (decision IN ('approve', 'review', 'decline')),
+        risk_score      smallint NOT NULL,
+        rules           text[] NOT NULL,
+        shadow_rules    text[] NOT NULL,
+        ruleset_version text NOT NULL,
+        logged_at       timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX risk_decisions_by_event_time ON risk_decisions (event_time_ms);
+      -- Outcome labels: every one received (the history), and the last per transaction.
+      CREATE TABLE risk_labels (
+        id             bigserial PRIMARY KEY,
+        transaction_id text NOT NULL,
+        label          text NOT NULL CHECK (label IN ('fraud', 'legit')),
+        source         text NOT NULL,
+        reported_at    timestamptz NOT NULL,
+        received_at    timestamptz NOT NULL
+      );
+      CREATE INDEX risk_labels_by_transaction ON risk_labels (transaction_id, id);
+      CREATE TABLE risk_label_current (
+        transaction_id text PRIMARY KEY,
+        label          text NOT NULL CHECK (label IN ('fraud', 'legit')),
+        label_id       bigint NOT NULL
+      );
+      -- Review cases, one per transaction; seq is the queue's order (oldest opened first).
+      CREATE TABLE risk_cases (
+        seq            bigserial UNIQUE,
+        case_id        uuid PRIMARY KEY,
+        transaction_id text NOT NULL UNIQUE,
+        status         text NOT NULL CHECK (status IN ('open', 'claimed', 'resolved')),
+        decision       text NOT NULL,
+        risk_score     smallint NOT NULL,
+        reasons        text[] NOT NULL,
+        opened_at      timestamptz NOT NULL DEFAULT now(),
+        assignee       text,
+        claimed_at     timestamptz,
+        outcome        text CHECK (outcome IN ('fraud', 'legit')),
+        comment        text,
+        resolved_at    timestamptz
+      );
+      CREATE INDEX risk_cases_queue ON risk_cases (status, seq);
+    `,
+  },
 ];
 
 /** Any constant works; it only has to be the same for every replica of this service. */

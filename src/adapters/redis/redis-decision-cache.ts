@@ -1,14 +1,18 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { DecisionCache, StoredDecision } from '../../pipeline/decision-cache.ts';
 import { CLAIM_TTL_MS, IDEMPOTENCY_TTL_MS } from '../../pipeline/decision-cache.ts';
 
 export interface RedisDecisionCacheOptions {
-  redis: Redis;
+  /** One Redis or a Redis Cluster: every command names one key. */
+  redis: Redis | Cluster;
   keyPrefix?: string;
   ttlMs?: number;
 }
 
-/** Idempotency records in Redis beside the velocity state: one JSON string per id, with a TTL. */
+/**
+ * Idempotency records in Redis beside the velocity state: one JSON string per id, with a TTL.
+ * Every command touches one key, so on a cluster each goes to the shard of its id.
+ */
 export function createRedisDecisionCache(opts: RedisDecisionCacheOptions): DecisionCache {
   const { redis } = opts;
   const prefix = `${opts.keyPrefix ?? 'risk:'}idem:`;

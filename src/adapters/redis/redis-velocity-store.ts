@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Entity, VelocityFeatures } from '../../domain/features.ts';
 import {
   WINDOW_FEATURES,
+  amountOf,
   entityKeys,
-  fromMicros,
-  meanOfMicros,
-  toMicros,
+  meanAmount,
+  toMicroParts,
 } from '../../domain/features.ts';
 import type { Transaction } from '../../domain/transaction.ts';
 import { toVelocityEvent } from '../../domain/velocity.ts';
@@ -16,23 +16,27 @@ import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.ts';
 const SCRIPT = readFileSync(new URL('./velocity.lua', import.meta.url), 'utf8');
 const US = '\u001f';
 
-/** Extra values the script returns after the 8 count/sum values of each entity kind. */
-const EXTRAS: Record<Entity, readonly string[]> = {
+/** Distinct-value features of each entity kind: the script's hashes and the values it returns. */
+const DISTINCT: Record<Entity, ReadonlyArray<{ suffix: string; feature: string }>> = {
   account: [
-    'account.distinct_merchants_1h',
-    'account.distinct_countries_24h',
-    'account.distinct_devices_24h',
+    { suffix: '|m', feature: 'account.distinct_merchants_1h' },
+    { suffix: '|c', feature: 'account.distinct_countries_24h' },
+    { suffix: '|d', feature: 'account.distinct_devices_24h' },
   ],
   card: [],
-  device: ['device.distinct_accounts_24h'],
-  ip: ['ip.distinct_accounts_1h'],
+  device: [{ suffix: '|a', feature: 'device.distinct_accounts_24h' }],
+  ip: [{ suffix: '|a', feature: 'ip.distinct_accounts_1h' }],
   merchant: [],
 };
 
-type VelocityCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[]>;
+/** Values the script returns for one entity: count, units, micros per window, then the rest. */
+const replyLength = (e: Entity): number => 12 + DISTINCT[e].length + (e === 'account' ? 4 : 0);
+
+type VelocityCommand = (...keysThenArgs: Array<string | number>) => Promise<number[]>;
 
 export interface RedisVelocityStoreOptions {
-  redis: Redis;
+  /** One Redis (or primary), or a Redis Cluster: every script touches one hash slot only. */
+  redis: Redis | Cluster;
   /** Prepended to every key; lets several deployments or tests share one Redis. */
   keyPrefix?: string;
   limits?: Partial<VelocityLimits>;
@@ -41,54 +45,94 @@ export interface RedisVelocityStoreOptions {
    * keys in four narrower ones (default 64). Both give the same results; tests run both.
    */
   smallKeyEvents?: number;
+  /**
+   * One script call per entity (required on a cluster, where each entity is in its own slot),
+   * or one call for all of a transaction's entities (one Redis: the same keys and work, without
+   * the overhead of four more calls). Default: per entity on a Cluster client only.
+   */
+  callPerEntity?: boolean;
 }
 
 /**
- * Velocity state in Redis: one sorted set per entity key, updated and read by one Lua script in
- * one round trip per transaction. Each key is trimmed to the retention period and to
+ * The key of one entity: its hash tag (`{account:42}`) puts every key of the entity in one slot.
+ * A value holding `}` ends the tag early, but every key of that entity still shares it.
+ */
+export function entityKey(prefix: string, entity: Entity, value: string): string {
+  return `${prefix}v:{${entity}:${value}}`;
+}
+
+/**
+ * Velocity state in Redis: per entity key, a sorted set of its events, a hash of its window state
+ * and its distinct-value hashes, all under one hash tag. On a cluster a transaction runs the Lua
+ * script once per entity it carries, on whichever shard holds it; the calls go out together (one
+ * round trip of wall time). On one Redis one call does every entity. The script is loaded once
+ * (EVALSHA). Each entity keeps its own marker of the
+ * transaction ids it counted, so a repeated id is never counted twice on any shard, even when an
+ * earlier attempt reached only some of them. Each key is trimmed to the retention period and to
  * `maxEventsPerKey` members and expires when idle, so memory per key is bounded.
- *
- * Assumes a single Redis (or a primary with replicas): the script touches keys of several
- * entities, which Redis Cluster would place in different slots.
  */
 export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): VelocityStore {
   const { redis } = opts;
   const prefix = opts.keyPrefix ?? 'risk:';
   const limits = { ...DEFAULT_VELOCITY_LIMITS, ...opts.limits };
-  if (!('riskVelocity' in redis)) redis.defineCommand('riskVelocity', { lua: SCRIPT });
-  const run = (redis as unknown as { riskVelocity: VelocityCommand }).riskVelocity.bind(redis);
+  const smallKeyEvents = opts.smallKeyEvents ?? 64;
+  const callPerEntity = opts.callPerEntity ?? redis.isCluster;
+  // One command per number of keys, all the same script (one SHA): with the key count fixed, a
+  // call's first argument is its first key, which is what ioredis's cluster auto-pipelining
+  // groups commands by (with a variable count it would read the count as the key).
+  const commands = new Map<number, VelocityCommand>();
+  for (const entity of Object.keys(DISTINCT) as Entity[]) {
+    const n = 3 + DISTINCT[entity].length;
+    const name = `riskVelocity${n}`;
+    if (!(name in redis)) redis.defineCommand(name, { lua: SCRIPT, numberOfKeys: n });
+    const command = (redis as unknown as Record<string, VelocityCommand>)[name]!;
+    commands.set(n, command.bind(redis));
+  }
+  if (!('riskVelocityAll' in redis)) redis.defineCommand('riskVelocityAll', { lua: SCRIPT });
+  const all = (redis as unknown as { riskVelocityAll: VelocityCommand }).riskVelocityAll.bind(
+    redis,
+  );
+  const keysOf = (entity: Entity, value: string, id: string): string[] => {
+    const k = entityKey(prefix, entity, value);
+    return [k, `${k}|w`, ...DISTINCT[entity].map((d) => k + d.suffix), `${k}|s:${id}`];
+  };
 
   return {
     async record(tx: Transaction): Promise<VelocityFeatures> {
       const e = toVelocityEvent(tx);
       const ents = entityKeys(tx);
+      const [units, micros] = toMicroParts(e.amount);
       const member = [
         e.id,
-        String(toMicros(e.amount)),
+        String(units),
+        String(micros),
         e.account,
         e.merchant ?? '',
         e.country ?? '',
         e.device ?? '',
       ].join(US);
-      const keys = [
-        `${prefix}seen:${e.id}`,
-        ...ents.map(({ entity, value }) => `${prefix}v:${entity}:${value}`),
-      ];
-      const reply = await run(
-        keys.length,
-        ...keys,
-        e.id,
-        e.ts,
-        member,
-        limits.retentionMs,
-        limits.maxEventsPerKey,
-        opts.smallKeyEvents ?? 64,
-        ...ents.map((x) => x.entity),
+      const args = [e.id, e.ts, member, limits.retentionMs, limits.maxEventsPerKey, smallKeyEvents];
+      const f: VelocityFeatures = {};
+      if (!callPerEntity) {
+        const keys = ents.flatMap(({ entity, value }) => keysOf(entity, value, e.id));
+        const reply = await all(keys.length, ...keys, ...args, ...ents.map((x) => x.entity));
+        let at = 0;
+        for (const { entity } of ents) {
+          const end = at + replyLength(entity);
+          decode(entity, reply.slice(at, end), f);
+          at = end;
+        }
+        if (at !== reply.length) throw new Error(`velocity script returned ${reply.length} values`);
+        return f;
+      }
+      const replies = await Promise.all(
+        ents.map(({ entity, value }) => {
+          const keys = keysOf(entity, value, e.id);
+          return commands.get(keys.length)!(...keys, ...args, entity);
+        }),
       );
-      return decode(
-        ents.map((x) => x.entity),
-        reply,
-      );
+      for (let i = 0; i < ents.length; i++) decode(ents[i]!.entity, replies[i]!, f);
+      return f;
     },
     async ping(): Promise<void> {
       await redis.ping();
@@ -99,30 +143,25 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
   };
 }
 
-function decode(entities: readonly Entity[], reply: readonly number[]): VelocityFeatures {
-  if (
-    reply.length !==
-    entities.reduce((n, e) => n + 8 + EXTRAS[e].length + (e === 'account' ? 3 : 0), 0)
-  ) {
-    throw new Error(`velocity script returned ${reply.length} values for ${entities.join(',')}`);
+function decode(entity: Entity, reply: readonly number[], f: VelocityFeatures): void {
+  if (reply.length !== replyLength(entity)) {
+    throw new Error(`velocity script returned ${reply.length} values for ${entity}`);
   }
-  const f: VelocityFeatures = {};
+  const names = WINDOW_FEATURES[entity];
   let i = 0;
-  for (const entity of entities) {
-    const names = WINDOW_FEATURES[entity];
-    for (let w = 0; w < names.length; w += 2) {
-      f[names[w]!] = reply[i++]!;
-      f[names[w + 1]!] = fromMicros(reply[i++]!);
-    }
-    for (const name of EXTRAS[entity]) f[name] = reply[i++]!;
-    if (entity === 'account') {
-      const sinceMs = reply[i++]!;
-      const earlierCount = reply[i++]!;
-      const earlierMicros = reply[i++]!;
-      f['account.seconds_since_last'] = sinceMs < 0 ? null : sinceMs / 1000;
-      f['account.avg_amount_24h'] =
-        earlierCount > 0 ? meanOfMicros(earlierMicros, earlierCount) : null;
-    }
+  for (let w = 0; w < names.length; w += 2) {
+    f[names[w]!] = reply[i++]!;
+    const units = reply[i++]!;
+    f[names[w + 1]!] = amountOf(units, reply[i++]!);
   }
-  return f;
+  for (const d of DISTINCT[entity]) f[d.feature] = reply[i++]!;
+  if (entity === 'account') {
+    const sinceMs = reply[i++]!;
+    const earlierCount = reply[i++]!;
+    const earlierUnits = reply[i++]!;
+    const earlierMicros = reply[i]!;
+    f['account.seconds_since_last'] = sinceMs < 0 ? null : sinceMs / 1000;
+    f['account.avg_amount_24h'] =
+      earlierCount > 0 ? meanAmount(earlierUnits, earlierMicros, earlierCount) : null;
+  }
 }

@@ -105,6 +105,58 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX risk_flag_outbox_due ON risk_flag_outbox (next_attempt_at_ms, seq);
     `,
   },
+  {
+    id: 4,
+    name: 'decision_log',
+    sql: `
+      -- Every scored transaction (replays excluded), for rule performance against labels.
+      -- rules and shadow_rules are JSON arrays of rule names.
+      CREATE TABLE risk_decisions (
+        transaction_id  TEXT PRIMARY KEY,
+        event_time_ms   INTEGER NOT NULL,
+        account_id      TEXT NOT NULL,
+        decision        TEXT NOT NULL CHECK (decision IN ('approve', 'review', 'decline')),
+        risk_score      INTEGER NOT NULL,
+        rules           TEXT NOT NULL,
+        shadow_rules    TEXT NOT NULL,
+        ruleset_version TEXT NOT NULL,
+        logged_at_ms    INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX risk_decisions_by_event_time ON risk_decisions (event_time_ms);
+      -- Outcome labels: every one received (the history), and the last per transaction.
+      CREATE TABLE risk_labels (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        transaction_id TEXT NOT NULL,
+        label          TEXT NOT NULL CHECK (label IN ('fraud', 'legit')),
+        source         TEXT NOT NULL,
+        reported_at_ms INTEGER NOT NULL,
+        received_at_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX risk_labels_by_transaction ON risk_labels (transaction_id, id);
+      CREATE TABLE risk_label_current (
+        transaction_id TEXT PRIMARY KEY,
+        label          TEXT NOT NULL CHECK (label IN ('fraud', 'legit')),
+        label_id       INTEGER NOT NULL
+      ) STRICT;
+      -- Review cases, one per transaction; seq is the queue's order (oldest opened first).
+      CREATE TABLE risk_cases (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id        TEXT NOT NULL UNIQUE,
+        transaction_id TEXT NOT NULL UNIQUE,
+        status         TEXT NOT NULL CHECK (status IN ('open', 'claimed', 'resolved')),
+        decision       TEXT NOT NULL,
+        risk_score     INTEGER NOT NULL,
+        reasons        TEXT NOT NULL,
+        opened_at_ms   INTEGER NOT NULL,
+        assignee       TEXT,
+        claimed_at_ms  INTEGER,
+        outcome        TEXT CHECK (outcome IN ('fraud', 'legit')),
+        comment        TEXT,
+        resolved_at_ms INTEGER
+      ) STRICT;
+      CREATE INDEX risk_cases_queue ON risk_cases (status, seq);
+    `,
+  },
 ];
 
 /**

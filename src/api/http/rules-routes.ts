@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requireBearer } from './auth.ts';
 import { documentBearer } from './openapi.ts';
+import type { Label } from '../../domain/outcomes.ts';
+import { LABELS } from '../../domain/outcomes.ts';
 import type { Transaction } from '../../domain/transaction.ts';
 import { SAFE_FREE_TEXT_PATTERN, SAFE_ID_PATTERN } from '../../domain/text.ts';
 import { transactionSchema } from '../../domain/transaction.ts';
@@ -33,6 +35,15 @@ const comment = { type: 'string', maxLength: 2000, pattern: SAFE_FREE_TEXT_PATTE
 const MAX_VERSION = 2_147_483_647;
 const version = { type: 'integer', minimum: 1, maximum: MAX_VERSION };
 const { $id: _txId, ...transactionItem } = transactionSchema;
+/** A backtest's transaction may carry its outcome. */
+const labelledTransactionItem = {
+  ...transactionItem,
+  properties: {
+    ...transactionItem.properties,
+    label: { type: 'string', enum: [...LABELS], description: 'the outcome, when known' },
+  },
+} as const;
+type LabelledTransaction = Transaction & { label?: Label };
 
 const versionParams = {
   type: 'object',
@@ -188,12 +199,16 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
     },
   );
 
-  app.post<{ Body: { rules: unknown; transactions?: Transaction[]; recent?: number } }>(
+  app.post<{
+    Body: { rules: unknown; transactions?: LabelledTransaction[]; recent?: number };
+  }>(
     '/v1/rules/backtest',
     {
       bodyLimit: BACKTEST_BODY_LIMIT,
       schema: {
         tags: ['rules'],
+        description:
+          "The candidate rules against the active ones on given transactions (features computed among themselves) or on the most recent scored ones. With outcome labels (a `label` on given transactions; the decision log's labels for recent ones), also precision and recall per rule and per ruleset, and the precision–recall curve over the score threshold (`labelled`).",
         body: {
           type: 'object',
           additionalProperties: false,
@@ -204,19 +219,28 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = (app, opts) =
               type: 'array',
               minItems: 1,
               maxItems: MAX_BACKTEST_TRANSACTIONS,
-              items: transactionItem,
+              items: labelledTransactionItem,
             },
             recent: { type: 'integer', minimum: 1, maximum: 1_000_000 },
           },
         },
       },
     },
-    (req) =>
-      admin.backtest({
+    (req) => {
+      const given = req.body.transactions;
+      const labels = given?.flatMap((t) =>
+        t.label === undefined ? [] : [[t.transaction_id, t.label] as const],
+      );
+      return admin.backtest({
         rules: req.body.rules,
-        ...(req.body.transactions !== undefined && { transactions: req.body.transactions }),
+        ...(given !== undefined && {
+          transactions: given.map(({ label: _label, ...tx }) => tx),
+        }),
+        // fromEntries defines own properties: an id such as `__proto__` stays a key.
+        ...(labels !== undefined && labels.length > 0 && { labels: Object.fromEntries(labels) }),
         ...(req.body.recent !== undefined && { recent: req.body.recent }),
-      }),
+      });
+    },
   );
   return Promise.resolve();
 };

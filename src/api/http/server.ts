@@ -18,6 +18,8 @@ import { rulesRoutes } from './rules-routes.ts';
 import { scoreRoutes } from './score-routes.ts';
 import type { WindowStore } from '../../pipeline/window-store.ts';
 import { windowsRoutes } from './windows-routes.ts';
+import type { DecisionLogStore } from '../../pipeline/decision-log.ts';
+import { outcomesRoutes } from './outcomes-routes.ts';
 import type { DecisionsRoutesOptions } from './decisions-routes.ts';
 import { decisionsRoutes } from './decisions-routes.ts';
 import { consoleRoutes } from './console-routes.ts';
@@ -34,6 +36,8 @@ export interface HttpServerOptions {
   adminToken: string | undefined;
   /** Serves `GET /v1/windows`. */
   windows: WindowStore;
+  /** Serves labels and rule performance. */
+  decisionLog: DecisionLogStore;
   /** Whether `GET /v1/windows` takes the admin credential (config WINDOWS_AUTH). */
   windowsAuth?: 'required' | 'none';
   limits?: HttpLimits;
@@ -59,6 +63,8 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxConnections: 10_000,
 };
 
+const MAX_PARAM_LENGTH = 2048;
+
 /** A 200 whose body is documented in words only (and so written as it is). */
 const anyObject = { type: 'object', additionalProperties: true } as const;
 
@@ -76,12 +82,20 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     clientErrorHandler,
+    // Path parameters (transaction ids, up to 128 characters, percent-encoded) reach the schema,
+    // which names the problem; a URL the router cannot take is a 400 in the service's shape.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (err, _req, reply) => {
+      const message =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`
+          : 'the URL is not valid (bad percent-encoding)';
+      sendError(reply, new RiskError('RISK_ERR_VALIDATION', message, [{ field: '/', message }]));
+    },
     loggerInstance: opts.logger,
     // A line per request would cost more than scoring does; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
-    // A transaction_id (up to 128 characters, more once URL-encoded) fits in a path parameter.
-    routerOptions: { maxParamLength: 512 },
     // Requests that arrive while closing get a 503 in the service's own shape (below).
     return503OnClosing: false,
     ajv: {
@@ -122,6 +136,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     auth: opts.windowsAuth ?? 'required',
     adminToken: opts.adminToken,
   });
+  await app.register(outcomesRoutes, { log: opts.decisionLog, adminToken: opts.adminToken });
   if (opts.decisions !== undefined)
     await app.register(decisionsRoutes, { ...opts.decisions, adminToken: opts.adminToken });
   if (opts.consoleDir !== undefined) await app.register(consoleRoutes, { dir: opts.consoleDir });

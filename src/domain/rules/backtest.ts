@@ -1,5 +1,6 @@
 import type { Decision, DecisionThresholds } from '../decision.ts';
 import { decide } from '../decision.ts';
+import type { Label } from '../outcomes.ts';
 import { partitionShadow } from './fired.ts';
 import type { Facts, FiredRule } from './types.ts';
 
@@ -12,6 +13,46 @@ export interface SyncEvaluator {
 export interface BacktestSample {
   transaction_id: string;
   facts: Facts;
+  /** The outcome, when known: then precision and recall are measured on it. */
+  label?: Label;
+}
+
+/** Precision and recall of one ruleset (or rule) on the labelled samples. */
+export interface Quality {
+  flagged: number;
+  fraud_flagged: number;
+  /** fraud_flagged / flagged labelled samples; null when none is flagged. */
+  precision: number | null;
+  /** fraud_flagged / labelled frauds; null without frauds. */
+  recall: number | null;
+}
+
+export interface RuleQuality {
+  rule: string;
+  shadow: boolean;
+  /** Null when the rule is not in that ruleset. */
+  active: Quality | null;
+  candidate: Quality | null;
+}
+
+/** A point of the precision–recall curve: flagged means risk_score ≥ threshold. */
+export interface CurvePoint {
+  threshold: number;
+  flagged: number;
+  precision: number | null;
+  recall: number | null;
+}
+
+/** What the labelled samples say about both rulesets. */
+export interface LabelledReport {
+  labelled: number;
+  frauds: number;
+  /** The decisions as made (review or decline = flagged). */
+  active: Quality;
+  candidate: Quality;
+  rules: RuleQuality[];
+  /** Over the score threshold 1–100, for both rulesets. */
+  pr_curve: { active: CurvePoint[]; candidate: CurvePoint[] };
 }
 
 export interface RuleHits {
@@ -44,6 +85,55 @@ export interface BacktestReport {
   score_changed_count: number;
   /** The changed decisions, the first `maxChanged` of them. */
   changed: ChangedDecision[];
+  /** Present when at least one sample has a label. */
+  labelled?: LabelledReport;
+}
+
+const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
+
+/** Tallies of labelled samples: a flag (or a hit) counted as fraud or legit. */
+class Tally {
+  flagged = 0;
+  fraudFlagged = 0;
+  add(label: Label): void {
+    this.flagged += 1;
+    if (label === 'fraud') this.fraudFlagged += 1;
+  }
+  quality(frauds: number): Quality {
+    return {
+      flagged: this.flagged,
+      fraud_flagged: this.fraudFlagged,
+      precision: ratio(this.fraudFlagged, this.flagged),
+      recall: ratio(this.fraudFlagged, frauds),
+    };
+  }
+}
+
+/** Labelled samples by score (0–100), fraud and legit apart, for the curve. */
+class ScoreHistogram {
+  readonly fraud = new Uint32Array(101);
+  readonly legit = new Uint32Array(101);
+  add(score: number, label: Label): void {
+    const s = Math.max(0, Math.min(100, Math.round(score)));
+    if (label === 'fraud') this.fraud[s] = (this.fraud[s] ?? 0) + 1;
+    else this.legit[s] = (this.legit[s] ?? 0) + 1;
+  }
+  curve(frauds: number): CurvePoint[] {
+    const points: CurvePoint[] = [];
+    let fraud = 0;
+    let legit = 0;
+    for (let t = 100; t >= 1; t--) {
+      fraud += this.fraud[t] ?? 0;
+      legit += this.legit[t] ?? 0;
+      points.push({
+        threshold: t,
+        flagged: fraud + legit,
+        precision: ratio(fraud, fraud + legit),
+        recall: ratio(fraud, frauds),
+      });
+    }
+    return points.reverse();
+  }
 }
 
 const zero = (): Record<Decision, number> => ({ approve: 0, review: 0, decline: 0 });
@@ -66,15 +156,47 @@ export function backtest(
   let changedCount = 0;
   let scoreChanges = 0;
 
-  const run = (ev: SyncEvaluator, facts: Facts, hits: Map<string, number>) => {
+  // Labelled samples only: per ruleset, per rule, and by score.
+  let labelled = 0;
+  let frauds = 0;
+  const flagged = { active: new Tally(), candidate: new Tally() };
+  const ruleTally = { active: new Map<string, Tally>(), candidate: new Map<string, Tally>() };
+  const histogram = { active: new ScoreHistogram(), candidate: new ScoreHistogram() };
+
+  const run = (
+    ev: SyncEvaluator,
+    facts: Facts,
+    hits: Map<string, number>,
+    which: 'active' | 'candidate',
+    label: Label | undefined,
+  ) => {
     const fired = ev.evaluate(facts);
-    for (const f of fired) hits.set(f.rule, (hits.get(f.rule) ?? 0) + 1);
-    return decide(partitionShadow(fired).acting, thresholds);
+    const seen = new Set<string>();
+    for (const f of fired) {
+      hits.set(f.rule, (hits.get(f.rule) ?? 0) + 1);
+      if (label !== undefined && !seen.has(f.rule)) {
+        seen.add(f.rule);
+        const tallies = ruleTally[which];
+        let t = tallies.get(f.rule);
+        if (t === undefined) tallies.set(f.rule, (t = new Tally()));
+        t.add(label);
+      }
+    }
+    const d = decide(partitionShadow(fired).acting, thresholds);
+    if (label !== undefined) {
+      if (d.decision !== 'approve') flagged[which].add(label);
+      histogram[which].add(d.risk_score, label);
+    }
+    return d;
   };
 
   for (const s of samples) {
-    const a = run(active, s.facts, actHits);
-    const c = run(candidate, s.facts, candHits);
+    if (s.label !== undefined) {
+      labelled += 1;
+      if (s.label === 'fraud') frauds += 1;
+    }
+    const a = run(active, s.facts, actHits, 'active', s.label);
+    const c = run(candidate, s.facts, candHits, 'candidate', s.label);
     decisions.active[a.decision] += 1;
     decisions.candidate[c.decision] += 1;
     if (a.risk_score !== c.risk_score) scoreChanges += 1;
@@ -100,6 +222,8 @@ export function backtest(
         candidate_hits: null,
       });
   }
+  const quality = (which: 'active' | 'candidate', rule: string, inSet: boolean) =>
+    inSet ? (ruleTally[which].get(rule) ?? new Tally()).quality(frauds) : null;
   return {
     transactions: samples.length,
     active_version: active.version,
@@ -108,5 +232,23 @@ export function backtest(
     changed_count: changedCount,
     score_changed_count: scoreChanges,
     changed,
+    ...(labelled > 0 && {
+      labelled: {
+        labelled,
+        frauds,
+        active: flagged.active.quality(frauds),
+        candidate: flagged.candidate.quality(frauds),
+        rules: rules.map((r) => ({
+          rule: r.rule,
+          shadow: r.shadow,
+          active: quality('active', r.rule, r.active_hits !== null),
+          candidate: quality('candidate', r.rule, r.candidate_hits !== null),
+        })),
+        pr_curve: {
+          active: histogram.active.curve(frauds),
+          candidate: histogram.candidate.curve(frauds),
+        },
+      },
+    }),
   };
 }

@@ -103,6 +103,15 @@ describe('REST: the body below the schema', () => {
     assert.equal(unknown.json<ErrorBody>().error.code, 'RISK_ERR_NOT_FOUND');
   });
 
+  test("a URL the router cannot take is a 400 in the error shape, not fastify's", async () => {
+    for (const url of ['/v1/rules/versions/%zz', `/v1/rules/versions/${'9'.repeat(3000)}`]) {
+      const res = await door.app.http.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 400, url.slice(0, 40));
+      assert.equal(res.json<ErrorBody>().error.code, 'RISK_ERR_VALIDATION');
+      assert.ok(res.body.length < 500, 'the answer does not echo the URL');
+    }
+  });
+
   test('5,000 unknown fields get a short answer: 100 problems, the last counting the rest', async () => {
     const tx: Record<string, unknown> = {
       ...makeTx({ transaction_id: 'wire-many', account_id: 'wire-many' }),

@@ -30,7 +30,23 @@ describe('loadConfig', () => {
     assert.equal(c.KAFKA_BROKERS, 'a:9092,b:9093');
   });
 
+  test('REDIS_CLUSTER_NODES is a list of host:port', () => {
+    const c = loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-0.redis:6379,[::1]:7002' });
+    assert.deepEqual(c.REDIS_CLUSTER_NODES, [
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-0.redis', port: 6379 },
+      { host: '::1', port: 7002 },
+    ]);
+    assert.equal(loadConfig({}).REDIS_CLUSTER_NODES, undefined);
+  });
+
   const bad: Array<[Record<string, string>, string]> = [
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:7000,' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'a:7000;b:7001' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'redis://a:7000' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'a:70000' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_KEY_PREFIX: '{risk}:' }, 'REDIS_KEY_PREFIX'],
     [{ HTTP_PORT: 'eighty' }, 'HTTP_PORT'],
     [{ HTTP_PORT: '70000' }, 'HTTP_PORT'],
     [{ GRPC_PORT: '-1' }, 'GRPC_PORT'],

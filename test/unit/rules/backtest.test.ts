@@ -55,6 +55,73 @@ test('backtest: hit counts per rule in both sets, and the decisions that change'
   assert.equal(r.score_changed_count, 3);
 });
 
+test('backtest with labels: precision and recall per rule and ruleset, and the curve, as by hand', () => {
+  const active = prepare([over('big', 1000, 60), over('huge', 5000, 90)], '7');
+  const candidate = prepare(
+    [over('big', 500, 60), over('watch', 100, 100, true), over('new', 2000, 30)],
+    'candidate',
+  );
+  const labels = ['legit', 'legit', 'fraud', 'legit', 'fraud', 'fraud'] as const;
+  const samples = [50, 200, 700, 1500, 2500, 6000].map((amount, i) => ({
+    transaction_id: `t${i}`,
+    facts: { amount },
+    label: labels[i],
+  }));
+  // One unlabelled sample counts in the hits, not in precision or recall.
+  samples.push({ transaction_id: 'u', facts: { amount: 9000 }, label: undefined });
+  const r = backtest(candidate, active, samples, DEFAULT_THRESHOLDS);
+  const l = r.labelled;
+  assert.ok(l !== undefined);
+  assert.deepEqual([l.labelled, l.frauds], [6, 3]);
+  // Active flags 1500 (legit), 2500 (fraud), 6000 (fraud): precision 2/3, recall 2/3.
+  assert.deepEqual(l.active, { flagged: 3, fraud_flagged: 2, precision: 2 / 3, recall: 2 / 3 });
+  // Candidate flags 700 (fraud), 1500 (legit), 2500, 6000 (fraud): 3/4, recall 1.
+  assert.deepEqual(l.candidate, { flagged: 4, fraud_flagged: 3, precision: 0.75, recall: 1 });
+  const rule = (name: string) => l.rules.find((x) => x.rule === name);
+  // big: active > 1000 hits 1500, 2500, 6000; candidate > 500 adds 700.
+  assert.deepEqual(rule('big')?.active, {
+    flagged: 3,
+    fraud_flagged: 2,
+    precision: 2 / 3,
+    recall: 2 / 3,
+  });
+  assert.deepEqual(rule('big')?.candidate, {
+    flagged: 4,
+    fraud_flagged: 3,
+    precision: 0.75,
+    recall: 1,
+  });
+  // watch (shadow, > 100): 200, 700, 1500, 2500, 6000 — 3 frauds of 5.
+  assert.deepEqual(rule('watch')?.candidate, {
+    flagged: 5,
+    fraud_flagged: 3,
+    precision: 0.6,
+    recall: 1,
+  });
+  assert.equal(rule('watch')?.active, null);
+  assert.equal(rule('huge')?.candidate, null);
+  // The curve: active scores 0, 0, 0, 60, 60, 100 (150 capped) for legit, legit, fraud, legit,
+  // fraud, fraud. At 61–100 only 6000 is flagged: precision 1, recall 1/3; at 1–60 three are.
+  const at = (t: number) => l.pr_curve.active.find((p) => p.threshold === t);
+  assert.deepEqual(at(100), { threshold: 100, flagged: 1, precision: 1, recall: 1 / 3 });
+  assert.deepEqual(at(61), { threshold: 61, flagged: 1, precision: 1, recall: 1 / 3 });
+  assert.deepEqual(at(60), { threshold: 60, flagged: 3, precision: 2 / 3, recall: 2 / 3 });
+  assert.deepEqual(at(1), { threshold: 1, flagged: 3, precision: 2 / 3, recall: 2 / 3 });
+  assert.equal(l.pr_curve.active.length, 100);
+  assert.equal(l.pr_curve.candidate.length, 100);
+});
+
+test('backtest without labels has no labelled part', () => {
+  const rules = prepare([over('big', 1000, 60)], '1');
+  const r = backtest(
+    rules,
+    rules,
+    [{ transaction_id: 'a', facts: { amount: 5 } }],
+    DEFAULT_THRESHOLDS,
+  );
+  assert.equal(r.labelled, undefined);
+});
+
 test('partitionShadow keeps the order and allocates nothing without shadow hits', () => {
   const a = { rule: 'a', score: 1 };
   const s = { rule: 's', score: 50, shadow: true as const };
