@@ -6,6 +6,8 @@
 # another content type, a wrong answer to an undeclared method (405 + Allow), and a
 # schema-invalid request that is accepted.
 #
+# Not run: GET /v1/decisions/stream (server-sent events never end, so no response completes;
+# test/integration/console-browser.test.ts reads it in a browser, test/unit tests it).
 # Not checked: `positive_data_acceptance` (every schema-valid request must be a 2xx). Some
 # rules cannot be written in JSON Schema and the service keeps them: a timestamp must be on
 # the calendar and at most 15 minutes ahead, a ruleset must be non-empty unless
@@ -82,6 +84,7 @@ set +e
 (cd "$work" && timeout 900 "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/docs/json" \
   --header "Authorization: Bearer $token" \
   --checks all --exclude-checks positive_data_acceptance \
+  --exclude-path /v1/decisions/stream \
   --max-examples "$EXAMPLES" --seed 1 --workers 1)
 rc=$?
 set -e

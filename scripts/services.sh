@@ -182,6 +182,8 @@ ensure_packages() {
   # Preinstalled on our machines, but a fresh CI image may lack them.
   if ! command -v java >/dev/null; then missing+=(openjdk-17-jre-headless); fi
   if ! command -v mvn >/dev/null; then missing+=(maven); fi
+  # The console's browser test (test/integration/console-browser.test.ts) drives it.
+  if ! command -v chromium >/dev/null; then missing+=(chromium); fi
   if ((${#missing[@]} == 0)); then return 0; fi
 
   local sudo=()

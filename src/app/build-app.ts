@@ -37,6 +37,11 @@ import { createAdminAuth } from '../api/http/auth.ts';
 import { createAccounts } from '../pipeline/accounts.ts';
 import { createSignIn } from '../pipeline/sign-in.ts';
 import type { SecretHasher } from '../pipeline/user-store.ts';
+import { join } from 'node:path';
+import { createDecisionExplainer } from '../pipeline/decision-explain.ts';
+import { createDecisionFeed } from '../pipeline/decision-feed.ts';
+import { createDecisionStats } from '../pipeline/decision-stats.ts';
+import { PACKAGE_ROOT } from './paths.ts';
 
 /** How long the start waits for a Redis Cluster's slot map. */
 const CLUSTER_START_WAIT_MS = 5000;
@@ -201,6 +206,9 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     decline: config.DECISION_DECLINE_THRESHOLD,
   };
   const recent = new RecentScored(config.BACKTEST_RECENT_TRANSACTIONS);
+  // The console's live decisions and per-minute counts, fed by every scored transaction.
+  const feed = createDecisionFeed();
+  const decisionStats = createDecisionStats();
   const score = instrumentScorer(
     createScorer({
       velocity,
@@ -211,6 +219,10 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       logger,
       thresholds,
       recent,
+      onScored: (sample) => {
+        if (sample.response !== undefined) decisionStats.add(sample.response);
+        feed.publish(sample);
+      },
       flags: emitters.flags,
       windows: emitters.windows,
       decisionLog: emitters.decisionLog,
@@ -308,6 +320,13 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     windows: stores.windows,
     decisionLog: stores.decisionLog,
     windowsAuth: config.WINDOWS_AUTH,
+    decisions: {
+      recent,
+      feed,
+      stats: decisionStats,
+      explain: createDecisionExplainer(stores.rulesets),
+    },
+    consoleDir: join(PACKAGE_ROOT, 'dist', 'console'),
     limits: {
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,

@@ -1,11 +1,17 @@
 import type { VelocityFeatures } from '../domain/features.ts';
 import type { Transaction } from '../domain/transaction.ts';
+import type { ScoreResponse } from './score-response.ts';
 
 /** A scored transaction as kept for backtests: what the rules saw. */
 export interface ScoredSample {
   transaction: Transaction;
   features: VelocityFeatures;
   anomaly_score: number | null;
+  /**
+   * The answer it got (the scorer sets it; the console's decisions API reads it). The same
+   * object the caller got, so it costs one reference; backtests leave it out.
+   */
+  response?: ScoreResponse;
 }
 
 /**
@@ -34,6 +40,23 @@ export class RecentScored {
 
   get length(): number {
     return this.size;
+  }
+
+  /** The newest scored sample of `transactionId` still kept, or undefined. */
+  find(transactionId: string): ScoredSample | undefined {
+    for (let i = 1; i <= this.size; i++) {
+      const s = this.ring[(this.next - i + this.capacity) % this.capacity];
+      if (s?.transaction.transaction_id === transactionId) return s;
+    }
+    return undefined;
+  }
+
+  /** Newest first: each kept sample until `visit` returns false. */
+  forEachNewest(visit: (sample: ScoredSample) => boolean): void {
+    for (let i = 1; i <= this.size; i++) {
+      const s = this.ring[(this.next - i + this.capacity) % this.capacity];
+      if (s !== undefined && !visit(s)) return;
+    }
   }
 
   /** The newest `n` (all by default), oldest first. */

@@ -214,7 +214,14 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
         thresholds: opts.thresholds,
         ...(input.transactions !== undefined
           ? { transactions: input.transactions }
-          : { samples: opts.recent.latest(input.recent) }),
+          : {
+              // What the rules saw only: the worker thread gets a copy, the answers stay here.
+              samples: opts.recent.latest(input.recent).map((s) => ({
+                transaction: s.transaction,
+                features: s.features,
+                anomaly_score: s.anomaly_score,
+              })),
+            }),
       };
       if (input.labels !== undefined) job.labels = input.labels;
       else if (job.samples !== undefined && opts.labelsOf !== undefined && job.samples.length > 0)

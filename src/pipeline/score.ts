@@ -18,7 +18,7 @@ import type { Clock } from './clock.ts';
 import type { DecisionCache, StoredDecision } from './decision-cache.ts';
 import type { FlagOutbox } from './flag-outbox.ts';
 import type { Logger } from './logger.ts';
-import type { RecentScored } from './recent-scored.ts';
+import type { RecentScored, ScoredSample } from './recent-scored.ts';
 import type { ModelSource } from './model-source.ts';
 import type { RulesetSource } from './ruleset-source.ts';
 import type { DegradedReason, ScoreResponse } from './score-response.ts';
@@ -47,6 +47,11 @@ export interface ScorerOptions {
   thresholds: DecisionThresholds;
   /** Keeps what each scored transaction's rules saw, for backtests. */
   recent?: RecentScored;
+  /**
+   * Told of every scored transaction (replays excluded), synchronously: the console's live
+   * feed. Must return at once (it only queues); what it throws is logged, never the caller's.
+   */
+  onScored?: (sample: ScoredSample) => void;
   /** Takes the flag of every answer that is not `approve`, durably, before the answer goes. */
   flags?: FlagOutbox;
   /** Folds every scored transaction (replays excluded) into the aggregate windows. */
@@ -125,6 +130,14 @@ export function createScorer(opts: ScorerOptions): Scorer {
       throw error;
     }
   };
+
+  function notifyScored(sample: ScoredSample): void {
+    try {
+      opts.onScored?.(sample);
+    } catch (err) {
+      log.error({ err, transaction_id: sample.transaction.transaction_id }, 'onScored failed');
+    }
+  }
 
   async function scoreTraced(
     tx: Transaction,
@@ -215,7 +228,9 @@ export function createScorer(opts: ScorerOptions): Scorer {
     };
     if (shadow.length > 0) response.shadow_reasons = shadow;
     if (degraded.length > 0) response.degraded_reasons = degraded;
-    opts.recent?.add({ transaction: tx, features, anomaly_score: anomaly.score });
+    const sample = { transaction: tx, features, anomaly_score: anomaly.score, response };
+    opts.recent?.add(sample);
+    if (opts.onScored !== undefined) notifyScored(sample);
 
     // The flag is stored before the decision: after a crash between the two, the caller's retry
     // is scored again (no stored decision) and appends the same flag_id, so none is lost.

@@ -59,13 +59,16 @@ const AUTH_STATUSES = new Map([
 ]);
 
 /**
- * Marks every route of the calling plugin as taking the bearer credential (its `security`
- * and its 401 and 403), for plugins that check it in a hook for all their routes.
+ * Marks every route of the calling plugin as taking these credentials (its `security` and its
+ * 401, 403 and 429), for plugins that check them in a hook for all their routes.
  */
-export function documentBearer(app: FastifyInstance): void {
+export function documentSecured(
+  app: FastifyInstance,
+  security: Array<Record<string, string[]>>,
+): void {
   app.addHook('onRoute', (route) => {
     const schema = (route.schema ??= {});
-    schema.security = [{ [BEARER_SCHEME]: [] }];
+    schema.security = security;
     const response = (schema.response ??= {}) as Record<number, unknown>;
     for (const [status, text] of AUTH_STATUSES) response[status] ??= error(text);
   });

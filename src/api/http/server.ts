@@ -25,6 +25,9 @@ import type { WindowStore } from '../../pipeline/window-store.ts';
 import { windowsRoutes } from './windows-routes.ts';
 import type { DecisionLogStore } from '../../pipeline/decision-log.ts';
 import { outcomesRoutes } from './outcomes-routes.ts';
+import type { DecisionsRoutesOptions } from './decisions-routes.ts';
+import { decisionsRoutes } from './decisions-routes.ts';
+import { consoleRoutes } from './console-routes.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -45,6 +48,10 @@ export interface HttpServerOptions {
   /** Whether `GET /v1/windows` takes the admin credential (config WINDOWS_AUTH). */
   windowsAuth?: 'required' | 'none';
   limits?: HttpLimits;
+  /** The console's decisions API (`/v1/decisions*`); absent: not served. */
+  decisions?: Omit<DecisionsRoutesOptions, 'auth'>;
+  /** The built console (`dist/console`) served at `/console/`; absent: not served. */
+  consoleDir?: string;
 }
 
 /** Bounds on what one client can hold of the server (config: HTTP_*). */
@@ -139,6 +146,9 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     adminAuth: opts.auth,
   });
   await app.register(outcomesRoutes, { log: opts.decisionLog, auth: opts.auth });
+  if (opts.decisions !== undefined)
+    await app.register(decisionsRoutes, { ...opts.decisions, auth: opts.auth });
+  if (opts.consoleDir !== undefined) await app.register(consoleRoutes, { dir: opts.consoleDir });
   app.server.maxConnections = limits.maxConnections;
   return app;
 }
