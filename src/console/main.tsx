@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './style.css';
 import { Link } from './components/link.tsx';
-import { setUnauthorizedHandler } from './lib/api.ts';
+import { authHeaders, setUnauthorizedHandler } from './lib/api.ts';
 import { navigate, usePath } from './lib/router.ts';
 import type { Credential } from './lib/session.ts';
 import { clearCredential, loadCredential } from './lib/session.ts';
@@ -55,6 +55,13 @@ function App() {
           <button
             class="link"
             onClick={() => {
+              // A password session also ends on the service (its cookie stops working).
+              if (credential.kind === 'session')
+                void fetch('/v1/session', {
+                  method: 'DELETE',
+                  headers: authHeaders(),
+                  credentials: 'same-origin',
+                }).catch(() => undefined);
               clearCredential();
               setCredential(null);
               navigate('/');

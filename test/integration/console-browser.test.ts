@@ -278,7 +278,11 @@ async function walkThrough(env: Record<string, string>, shots: boolean): Promise
   }
 }
 
-const noChromium = CHROMIUM === undefined ? 'no chromium (apt-get install chromium)' : false;
+// Locally a missing browser skips with the reason; in CI (services.sh installs it) it fails.
+const noChromium =
+  CHROMIUM === undefined && process.env.CI !== 'true'
+    ? 'no chromium (apt-get install chromium)'
+    : false;
 
 test(
   'console on embedded defaults: sign in, live decisions, edit with validation, backtest, publish, diff, rollback',
@@ -309,6 +313,103 @@ test(
       await dropPrefix(redis, prefix).finally(() => redis.quit());
       await deleteTopic(topic);
       await db.drop();
+    }
+  },
+);
+
+/** Signs in on the console's form with a user's password. */
+async function signInWithPassword(page: Page, base: string, user: string): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await page.getByRole('button', { name: 'sign in with a password' }).click();
+  await page.locator('input[name=username]').fill(user);
+  await page.locator('input[name=password]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByText(`${user} (`).waitFor({ timeout: 10_000 });
+}
+
+test(
+  'four eyes in the console: an analyst proposes, may not approve; another publisher approves',
+  { skip: noChromium, timeout: 240_000 },
+  async () => {
+    const build = spawnSync(process.execPath, ['scripts/build-console.mjs', '--if-stale'], {
+      stdio: 'inherit',
+    });
+    assert.equal(build.status, 0, 'npm run build:console');
+    const service = await startService({
+      ADMIN_TOKEN: TOKEN,
+      RULES_APPROVAL: 'required',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'risk-console-4eyes-')),
+    });
+    const browser = await openWatchedPage();
+    const { page } = browser;
+    try {
+      const base = service.url;
+      for (const [username, role] of [
+        ['ana', 'analyst'],
+        ['bob', 'publisher'],
+      ]) {
+        const res = await fetch(`${base}/v1/users`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ username, role, password: PASSWORD }),
+        });
+        assert.equal(res.status, 201, await res.text());
+      }
+      assert.equal((await score(base)).ruleset_version, '1');
+
+      // Ana (analyst) edits and proposes; the active version stays 1.
+      await signInWithPassword(page, base, 'ana');
+      await page.getByRole('link', { name: 'Rules' }).click();
+      await page.locator('[data-testid=active-version]', { hasText: '1' }).waitFor();
+      const active = (await (
+        await fetch(`${base}/v1/rules`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).json()) as { rules: Array<{ name: string; event: { params?: { score?: number } } }> };
+      const draft = structuredClone(active.rules);
+      const target = draft.find((r) => r.name === 'high-amount');
+      assert.ok(target?.event.params !== undefined);
+      target.event.params.score = 55;
+      await setDraft(page, `${JSON.stringify(draft, null, 2)}\n`);
+      await page.locator('[data-testid=draft-valid]').waitFor({ timeout: 10_000 });
+      await page.locator('input[name=comment]').fill('high-amount weighs more (four eyes)');
+      await page.getByRole('button', { name: 'Publish over version 1' }).click();
+      await page.locator('[data-testid=notice]', { hasText: 'Proposed as proposal' }).waitFor();
+      const proposals = page.locator('[data-testid=proposals]');
+      await proposals.locator('tr[data-proposal]').first().waitFor();
+      assert.equal((await score(base)).ruleset_version, '1', 'a proposal is not active');
+      // The service refuses the analyst's approval; the page says so.
+      await proposals.getByRole('button', { name: 'Approve' }).click();
+      await proposals.locator('[role=alert]').waitFor();
+      assert.match(await proposals.locator('[role=alert]').innerText(), /publisher|own|role/i);
+
+      // Bob (another publisher) approves: version 2 is active and scores the next one.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signInWithPassword(page, base, 'bob');
+      await page.getByRole('link', { name: 'Rules' }).click();
+      await proposals.locator('tr[data-proposal]').first().waitFor();
+      await shot(SHOTS !== undefined, page, 'rules-proposals', '[data-testid=proposals]');
+      await proposals.getByRole('button', { name: 'Approve' }).click();
+      await page.locator('[data-testid=active-version]', { hasText: '2' }).waitFor();
+      assert.equal((await score(base)).ruleset_version, '2');
+      const audit = page.locator('[data-testid=audit]');
+      await audit.locator('td', { hasText: 'approve' }).first().waitFor();
+      await audit.locator('td', { hasText: 'bob' }).first().waitFor();
+
+      assert.deepEqual(browser.pageErrors, [], 'no page errors');
+      assert.deepEqual(browser.offMachine, [], 'no request leaves loopback');
+      const unexpected = browser.httpErrors.filter(
+        (e) =>
+          e !== '403 POST /v1/rules/proposals/1/approve' && e !== '400 POST /v1/rules/validate',
+      );
+      assert.deepEqual(unexpected, [], 'only the refusal the test asked for');
+    } catch (err) {
+      const path = join(tmpdir(), `console-4eyes-failure-${process.pid}.png`);
+      await page.screenshot({ path, fullPage: true }).catch(() => undefined);
+      console.error(`page at failure: ${path}; page errors: ${browser.pageErrors.join(' | ')}`);
+      throw err;
+    } finally {
+      await browser.close();
+      service.child.kill('SIGTERM');
+      await service.exited;
     }
   },
 );

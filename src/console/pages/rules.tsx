@@ -1,3 +1,4 @@
+import { Proposals } from '../components/proposals.tsx';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorNote, dateTime } from '../components/badge.tsx';
 import { Backtest } from '../components/backtest.tsx';
@@ -61,6 +62,8 @@ export function RulesPage() {
   const [data, setData] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  /** Bumped after a publish, so that the proposals list reloads. */
+  const [proposalsKey, setProposalsKey] = useState(0);
   const [problems, setProblems] = useState<Problem[] | null>(null);
   const [jump, setJump] = useState<{ at: number; seq: number } | undefined>(undefined);
   const [replace, setReplace] = useState<{ text: string; seq: number } | undefined>(undefined);
@@ -107,7 +110,7 @@ export function RulesPage() {
       const res = await api<{
         changed: boolean;
         version?: number;
-        proposal?: { proposal_id?: number | string };
+        proposal?: { id: number };
       }>('PUT', '/v1/rules', {
         rules: parsedDraft(),
         comment,
@@ -115,12 +118,13 @@ export function RulesPage() {
       });
       setNotice(
         res.proposal !== undefined
-          ? `Proposed${res.proposal.proposal_id === undefined ? '' : ` (proposal ${res.proposal.proposal_id})`}: another publisher approves it (RULES_APPROVAL=required).`
+          ? `Proposed as proposal ${res.proposal.id}: another publisher approves it (RULES_APPROVAL=required).`
           : res.changed
             ? `Published: version ${res.version} is active.`
             : `Nothing to publish: version ${res.version} already holds these rules.`,
       );
       setComment('');
+      setProposalsKey((k) => k + 1);
       await reload(false);
     } catch (err) {
       setError(
@@ -260,6 +264,14 @@ export function RulesPage() {
           </button>
         </div>
       </section>
+
+      <Proposals
+        refreshKey={proposalsKey}
+        onDecided={() => {
+          setNotice('Proposal decided.');
+          void reload(false);
+        }}
+      />
 
       <Versions versions={data.versions} onRollback={rollback} />
 
