@@ -74,17 +74,18 @@ async function setDraft(page: Page, text: string): Promise<void> {
   await page.locator('.cm-content').fill(text);
 }
 
-/** The whole walk through the console, against a service started with `env`. */
-async function walkThrough(env: Record<string, string>, shots: boolean): Promise<void> {
+/** The console built (if stale) and the service started with it, the admin token and `env`. */
+async function startConsoleService(env: Record<string, string>) {
   const build = spawnSync(process.execPath, ['scripts/build-console.mjs', '--if-stale'], {
     stdio: 'inherit',
   });
   assert.equal(build.status, 0, 'npm run build:console');
-  const service = await startService({
-    ADMIN_TOKEN: TOKEN,
-    WINDOW_FLUSH_INTERVAL_MS: '200',
-    ...env,
-  });
+  return startService({ ADMIN_TOKEN: TOKEN, ...env });
+}
+
+/** The whole walk through the console, against a service started with `env`. */
+async function walkThrough(env: Record<string, string>, shots: boolean): Promise<void> {
+  const service = await startConsoleService({ WINDOW_FLUSH_INTERVAL_MS: '200', ...env });
   const browser = await openWatchedPage();
   const { page } = browser;
   try {
@@ -331,12 +332,7 @@ test(
   'four eyes in the console: an analyst proposes, may not approve; another publisher approves',
   { skip: noChromium, timeout: 240_000 },
   async () => {
-    const build = spawnSync(process.execPath, ['scripts/build-console.mjs', '--if-stale'], {
-      stdio: 'inherit',
-    });
-    assert.equal(build.status, 0, 'npm run build:console');
-    const service = await startService({
-      ADMIN_TOKEN: TOKEN,
+    const service = await startConsoleService({
       RULES_APPROVAL: 'required',
       DATA_DIR: mkdtempSync(join(tmpdir(), 'risk-console-4eyes-')),
     });

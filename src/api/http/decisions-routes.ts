@@ -2,8 +2,8 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AdminAuth } from './auth.ts';
 import { securedBy } from './auth.ts';
 import { documentSecured } from './openapi.ts';
+import { timeRangeOf } from './time-range.ts';
 import { RiskError } from '../../domain/errors.ts';
-import { parseEventTime } from '../../domain/event-time.ts';
 import { eventTimeSchema, transactionSchema } from '../../domain/transaction.ts';
 import type { DecisionExplainer } from '../../pipeline/decision-explain.ts';
 import type { DecisionFeed } from '../../pipeline/decision-feed.ts';
@@ -230,13 +230,7 @@ export const decisionsRoutes: FastifyPluginAsync<DecisionsRoutesOptions> = (app,
       },
     },
     (req) => {
-      const toMs = req.query.to === undefined ? now() : (parseEventTime(req.query.to) ?? NaN);
-      const fromMs =
-        req.query.from === undefined ? toMs - 3_600_000 : (parseEventTime(req.query.from) ?? NaN);
-      if (!(fromMs < toMs))
-        throw new RiskError('RISK_ERR_VALIDATION', '/from: must be before to', [
-          { field: '/from', message: 'must be before to' },
-        ]);
+      const { fromMs, toMs } = timeRangeOf(req.query, now(), 3_600_000);
       const buckets = stats.range(Math.max(fromMs, toMs - STATS_RETENTION_MS - 1), toMs);
       const totals = new Map<string, number>();
       for (const b of buckets)
