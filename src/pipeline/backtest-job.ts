@@ -1,7 +1,7 @@
 import type { DecisionThresholds } from '../domain/decision.ts';
 import { buildFacts } from '../domain/facts.ts';
 import type { VelocityFeatures } from '../domain/features.ts';
-import type { BacktestReport, BacktestSample } from '../domain/rules/backtest.ts';
+import type { BacktestReport, BacktestSample, ChangedPage } from '../domain/rules/backtest.ts';
 import { backtest } from '../domain/rules/backtest.ts';
 import { compileRuleset } from '../domain/rules/compile.ts';
 import type { RiskRule } from '../domain/rules/types.ts';
@@ -25,6 +25,8 @@ export interface BacktestJob {
   samples?: ScoredSample[];
   /** Outcome labels by transaction_id, for the samples that have one. */
   labels?: Record<string, Label>;
+  /** Which changed decisions to list (default: the first 1,000). */
+  changedPage?: ChangedPage;
 }
 
 /** What running a job needs besides its data. */
@@ -90,5 +92,6 @@ export async function runBacktestJob(
     prepare(job.active.rules, String(job.active.version)),
     samples,
     job.thresholds,
+    job.changedPage,
   );
 }

@@ -2,7 +2,7 @@ import type { DecisionThresholds } from '../domain/decision.ts';
 import type { ErrorDetail } from '../domain/errors.ts';
 import { RiskError } from '../domain/errors.ts';
 import { RULESET_POLICY } from '../domain/facts.ts';
-import type { BacktestReport } from '../domain/rules/backtest.ts';
+import type { BacktestReport, ChangedPage } from '../domain/rules/backtest.ts';
 import { rulesetHash } from '../domain/rules/hash.ts';
 import type { RiskRule } from '../domain/rules/types.ts';
 import type { RuleError } from '../domain/rules/validate.ts';
@@ -66,6 +66,8 @@ export interface BacktestInput {
    * samples take their labels from the decision log.
    */
   labels?: Record<string, Label>;
+  /** Which changed decisions to list (default: the first 1,000). */
+  changedPage?: ChangedPage;
 }
 
 export interface BacktestResult extends BacktestReport {
@@ -223,6 +225,7 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
               })),
             }),
       };
+      if (input.changedPage !== undefined) job.changedPage = input.changedPage;
       if (input.labels !== undefined) job.labels = input.labels;
       else if (job.samples !== undefined && opts.labelsOf !== undefined && job.samples.length > 0)
         job.labels = await opts.labelsOf(job.samples.map((x) => x.transaction.transaction_id));

@@ -241,7 +241,13 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = async (app, o
   );
 
   app.post<{
-    Body: { rules: unknown; transactions?: LabelledTransaction[]; recent?: number };
+    Body: {
+      rules: unknown;
+      transactions?: LabelledTransaction[];
+      recent?: number;
+      changed_offset: number;
+      changed_limit: number;
+    };
   }>(
     '/v1/rules/backtest',
     {
@@ -265,6 +271,20 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = async (app, o
               items: labelledTransactionItem,
             },
             recent: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+            changed_offset: {
+              type: 'integer',
+              minimum: 0,
+              maximum: 1_000_000,
+              default: 0,
+              description: 'list the changed decisions from this one (0-based, in sample order)',
+            },
+            changed_limit: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 10_000,
+              default: 1000,
+              description: 'list at most this many changed decisions',
+            },
           },
         },
       },
@@ -282,6 +302,7 @@ export const rulesRoutes: FastifyPluginAsync<RulesRoutesOptions> = async (app, o
         // fromEntries defines own properties: an id such as `__proto__` stays a key.
         ...(labels !== undefined && labels.length > 0 && { labels: Object.fromEntries(labels) }),
         ...(req.body.recent !== undefined && { recent: req.body.recent }),
+        changedPage: { offset: req.body.changed_offset, limit: req.body.changed_limit },
       });
     },
   );

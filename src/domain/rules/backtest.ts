@@ -83,8 +83,12 @@ export interface BacktestReport {
   changed_count: number;
   /** How many risk scores it would change (with or without the decision). */
   score_changed_count: number;
-  /** The changed decisions, the first `maxChanged` of them. */
+  /**
+   * A page of the changed decisions, in sample order: `page.limit` of them from `page.offset`
+   * (the first 1,000 by default); `changed_count` says how many there are in all.
+   */
   changed: ChangedDecision[];
+  changed_page: ChangedPage;
   /** Present when at least one sample has a label. */
   labelled?: LabelledReport;
 }
@@ -136,6 +140,14 @@ class ScoreHistogram {
   }
 }
 
+/** Which changed decisions a report lists. */
+export interface ChangedPage {
+  offset: number;
+  limit: number;
+}
+
+export const DEFAULT_CHANGED_PAGE: ChangedPage = { offset: 0, limit: 1_000 };
+
 const zero = (): Record<Decision, number> => ({ approve: 0, review: 0, decline: 0 });
 
 /**
@@ -147,7 +159,7 @@ export function backtest(
   active: SyncEvaluator & { ruleNames: readonly string[]; shadowRules: ReadonlySet<string> },
   samples: readonly BacktestSample[],
   thresholds: DecisionThresholds,
-  maxChanged = 1_000,
+  page: ChangedPage = DEFAULT_CHANGED_PAGE,
 ): BacktestReport {
   const candHits = new Map<string, number>(candidate.ruleNames.map((n) => [n, 0]));
   const actHits = new Map<string, number>(active.ruleNames.map((n) => [n, 0]));
@@ -202,7 +214,8 @@ export function backtest(
     if (a.risk_score !== c.risk_score) scoreChanges += 1;
     if (a.decision !== c.decision) {
       changedCount += 1;
-      if (changed.length < maxChanged)
+      // changedCount is 1-based here: the n-th change has index n − 1.
+      if (changedCount > page.offset && changed.length < page.limit)
         changed.push({ transaction_id: s.transaction_id, active: a, candidate: c });
     }
   }
@@ -232,6 +245,7 @@ export function backtest(
     changed_count: changedCount,
     score_changed_count: scoreChanges,
     changed,
+    changed_page: page,
     ...(labelled > 0 && {
       labelled: {
         labelled,

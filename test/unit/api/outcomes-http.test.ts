@@ -186,6 +186,31 @@ for (const store of ['sqlite', 'memory'] as const) {
       assert.equal(given.status, 200, JSON.stringify(given.body));
       const g = given.body.labelled as { labelled: number; candidate: { recall: number } };
       assert.deepEqual([g.labelled, g.candidate.recall], [2, 0.5]);
+      // Changed decisions come in pages: a candidate that declines everything changes both
+      // approvals; the second page of one lists the second, and the count says two.
+      const declineAll = [
+        {
+          name: 'decline-all',
+          conditions: { all: [{ fact: 'amount', operator: 'greaterThanInclusive', value: 0 }] },
+          event: { type: 'risk', params: { score: 100, action: 'decline' } },
+        },
+      ];
+      const paged = await call('POST', '/v1/rules/backtest', {
+        rules: declineAll,
+        transactions: [
+          makeTx({ transaction_id: 'pg-1', location: 'US', timestamp: '2024-05-22T10:00:00Z' }),
+          makeTx({ transaction_id: 'pg-2', location: 'US', timestamp: '2024-05-22T10:05:00Z' }),
+        ],
+        changed_offset: 1,
+        changed_limit: 1,
+      });
+      assert.equal(paged.status, 200, JSON.stringify(paged.body));
+      assert.equal(paged.body.changed_count, 2);
+      assert.deepEqual(paged.body.changed_page, { offset: 1, limit: 1 });
+      assert.deepEqual(
+        (paged.body.changed as Array<{ transaction_id: string }>).map((c) => c.transaction_id),
+        ['pg-2'],
+      );
       const bad = await call('POST', '/v1/rules/backtest', {
         rules: kpOnly,
         transactions: [{ ...makeTx({ transaction_id: 'bt-4' }), label: 'maybe' }],

@@ -111,6 +111,26 @@ test('backtest with labels: precision and recall per rule and ruleset, and the c
   assert.equal(l.pr_curve.candidate.length, 100);
 });
 
+test('backtest pages the changed decisions: every one can be listed, in sample order', () => {
+  const active = prepare([over('big', 1000, 90)], '3');
+  const candidate = prepare([over('big', 10, 90)], 'candidate');
+  const samples = [20, 30, 40, 50, 60].map((amount, i) => ({
+    transaction_id: `p${i}`,
+    facts: { amount },
+  }));
+  const ids = (offset: number, limit: number) =>
+    backtest(candidate, active, samples, DEFAULT_THRESHOLDS, { offset, limit }).changed.map(
+      (c) => c.transaction_id,
+    );
+  assert.deepEqual(ids(0, 1000), ['p0', 'p1', 'p2', 'p3', 'p4']);
+  assert.deepEqual(ids(2, 2), ['p2', 'p3']);
+  assert.deepEqual(ids(4, 10), ['p4']);
+  assert.deepEqual(ids(5, 10), []);
+  const r = backtest(candidate, active, samples, DEFAULT_THRESHOLDS, { offset: 2, limit: 2 });
+  assert.equal(r.changed_count, 5);
+  assert.deepEqual(r.changed_page, { offset: 2, limit: 2 });
+});
+
 test('backtest without labels has no labelled part', () => {
   const rules = prepare([over('big', 1000, 60)], '1');
   const r = backtest(
