@@ -1,7 +1,6 @@
 import type { Decision } from './decision.ts';
 import { nameBasedUuid } from './flag.ts';
 import type { Transaction } from './transaction.ts';
-import { eventTimeMs } from './transaction.ts';
 
 /*
  * Outcomes: what became of scored transactions (a chargeback, a customer report, an analyst's
@@ -161,6 +160,8 @@ export function countPerformance(
 /** What the decision log keeps of a scored transaction and its answer. */
 export function decisionRecordOf(
   tx: Transaction,
+  /** The transaction's event time, as the scorer has read it already. */
+  eventTimeMs: number,
   response: {
     decision: Decision;
     risk_score: number;
@@ -171,7 +172,7 @@ export function decisionRecordOf(
 ): DecisionRecord {
   return {
     transaction_id: tx.transaction_id,
-    event_time_ms: eventTimeMs(tx),
+    event_time_ms: eventTimeMs,
     account_id: tx.account_id,
     decision: response.decision,
     risk_score: response.risk_score,

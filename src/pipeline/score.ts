@@ -146,7 +146,8 @@ export function createScorer(opts: ScorerOptions): Scorer {
     options: ScoreOptions | undefined,
   ): Promise<ScoreOutcome> {
     const now = clock.now();
-    if (eventTimeMs(tx) > now + MAX_FUTURE_SKEW_MS) {
+    const eventMs = eventTimeMs(tx);
+    if (eventMs > now + MAX_FUTURE_SKEW_MS) {
       throw new RiskError(
         'RISK_ERR_VALIDATION',
         'timestamp is more than 15 minutes in the future',
@@ -249,7 +250,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
     }
     const fold = (): void => {
       opts.windows?.add(windowInputOf(tx, response));
-      opts.decisionLog?.add(decisionRecordOf(tx, response));
+      opts.decisionLog?.add(decisionRecordOf(tx, eventMs, response));
     };
 
     const explanation = options?.explain === true ? ruleset.explain?.(facts) : undefined;
