@@ -78,8 +78,6 @@ function namesInText(text: string): number {
     // The closing quote: the next quote not escaped by an odd run of backslashes.
     let j = text.indexOf('"', i + 1);
     for (;;) {
-      // Only an unterminated string (not JSON, which the caller has ruled out) has no end.
-      if (j === -1) return names;
       let k = j - 1;
       while (text.charCodeAt(k) === BACKSLASH) k--;
       if ((j - 1 - k) % 2 === 0) break;
