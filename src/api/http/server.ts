@@ -7,7 +7,7 @@ import { MAX_BODY_BYTES, TRANSACTION_FORMATS } from '../../domain/transaction.ts
 import type { Scorer } from '../../pipeline/score.ts';
 import type { Registry } from 'prom-client';
 import { RiskError } from '../../domain/errors.ts';
-import { duplicateNameIn, repeatsAName } from '../json-text.ts';
+import { duplicateNameIn } from '../json-text.ts';
 import { documentStatuses, openApiComponents } from './openapi.ts';
 import { clientErrorHandler, installErrorHandling, sendError } from './error-handler.ts';
 import type { ReadinessCheck } from '../readiness.ts';
@@ -198,9 +198,8 @@ function installBodyChecks(app: FastifyInstance): void {
     // The default parser answers through the callback (its promise form is for async parsers).
     void parseJson(req, text, (err, value) => {
       if (err !== null) return done(err, undefined);
-      // Two counts on every body; the scan that says where only for one that repeats a name.
-      if (!repeatsAName(text, value)) return done(null, value);
-      const repeated = duplicateNameIn(text) ?? '/';
+      const repeated = duplicateNameIn(text);
+      if (repeated === null) return done(null, value);
       const message = 'is a repeated name: each member may appear once';
       done(
         new RiskError('RISK_ERR_BAD_JSON', `${repeated}: ${message}`, [
