@@ -8,6 +8,8 @@ export interface Series {
   /** What the legend shows, when not the plotted value (a stacked series' own count). */
   shown?: Array<number | null>;
   color: string;
+  /** A dashed line ([dash, gap] in pixels): a series that others may lie on stays visible. */
+  dash?: number[];
 }
 
 /** A palette that stays readable on white, one colour a series. */
@@ -62,6 +64,7 @@ export function TimeChart(props: {
             label: s.label,
             stroke: s.color,
             width: 2,
+            ...(s.dash !== undefined && { dash: s.dash, width: 3 }),
             ...(props.bars === true && { fill: `${s.color}99`, paths }),
             points: { show: props.points === true || props.times.length < 3 },
             ...(s.shown !== undefined && {

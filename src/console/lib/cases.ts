@@ -20,9 +20,10 @@ export function statusesOf(filter: QueueFilter): CaseStatus[] {
 }
 
 /**
- * One queue from the answers of several status calls: oldest opened first (ties by case_id, so
- * the order is stable between refreshes), each case once even if it changed status between the
- * calls (the later status wins).
+ * One queue from the answers of several status calls: oldest opened first, each case once even
+ * if it changed status between the calls (the later status wins). Cases opened in the same
+ * write share their opened_at; among them the service's own order (the order they were
+ * logged) is kept, as the sort is stable.
  */
 export function mergeQueue(lists: readonly CaseRow[][]): CaseRow[] {
   const byId = new Map<string, CaseRow>();
@@ -32,10 +33,7 @@ export function mergeQueue(lists: readonly CaseRow[][]): CaseRow[] {
       const seen = byId.get(c.case_id);
       if (seen === undefined || rank[c.status] > rank[seen.status]) byId.set(c.case_id, c);
     }
-  return [...byId.values()].sort(
-    (a, b) =>
-      Date.parse(a.opened_at) - Date.parse(b.opened_at) || a.case_id.localeCompare(b.case_id),
-  );
+  return [...byId.values()].sort((a, b) => Date.parse(a.opened_at) - Date.parse(b.opened_at));
 }
 
 /**

@@ -183,7 +183,10 @@ function CaseWork(props: {
                   name="outcome"
                   value={o}
                   checked={outcome === o}
-                  onChange={() => setOutcome(o)}
+                  onChange={() => {
+                    setOutcome(o);
+                    setError(null);
+                  }}
                 />{' '}
                 {o}
               </label>
@@ -281,11 +284,14 @@ export function CasePage(props: { id: string }) {
               </span>
             )}
           </section>
-          <CaseWork
-            c={c}
-            {...(who !== null && { user: who.user, role: who.role })}
-            onChange={setCase}
-          />
+          {/* Drawn once the role is known, so that no button flashes by that the role lacks. */}
+          {who !== undefined && (
+            <CaseWork
+              c={c}
+              {...(who !== null && { user: who.user, role: who.role })}
+              onChange={setCase}
+            />
+          )}
         </>
       )}
       {detailMissing !== null && (

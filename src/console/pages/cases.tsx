@@ -75,9 +75,10 @@ export function CasesPage() {
         </span>
         <button onClick={() => setTick((t) => t + 1)}>Refresh</button>
       </div>
-      {who !== null && !canWorkCases(who.role) && (
+      {who !== undefined && !canWorkCases(who?.role) && (
         <p class="muted" data-testid="read-only">
-          Signed in as a {who.role}: you can read the queue; an analyst claims and resolves cases.
+          {who === null ? 'Your role is unknown' : `Signed in as a ${who.role}`}: you can read the
+          queue; an analyst claims and resolves cases.
         </p>
       )}
       <ErrorNote error={error} />

@@ -120,6 +120,7 @@ export function PerformancePage() {
         label: DECISION_SERIES,
         values: buckets.map((b) => pct(b.decision[pick])),
         color: '#0f172a',
+        dash: [8, 5],
       },
       ...top.map((rule, i): Series => ({
         label: rule,
