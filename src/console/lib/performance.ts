@@ -8,8 +8,11 @@ export type BucketUnit = 'hour' | 'day';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-/** Points on the chart at most: that many calls to the service per refresh. */
-export const MAX_BUCKETS = 48;
+/**
+ * Points on the chart at most: that many calls to the service per refresh. 48 hours not on
+ * the hour cut into 49 buckets, so the longest hourly range fits, and days go to 49.
+ */
+export const MAX_BUCKETS = 50;
 
 /**
  * The unit a range is charted in: hours up to two days, days beyond, so that a range gives at

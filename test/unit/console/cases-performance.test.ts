@@ -130,6 +130,10 @@ test('bucketsOf: whole hours or days, clipped to the range, together exactly the
   for (const list of [hours, days])
     for (let i = 1; i < list.length; i++) assert.equal(list[i]?.fromMs, list[i - 1]?.toMs);
 
+  // The page's longest presets, not on the hour: they fit.
+  const odd = Date.parse('2026-01-10T10:30:00Z');
+  assert.equal(bucketsOf(odd - 48 * h, odd).length, 49);
+  assert.equal(bucketsOf(odd - 49 * 24 * h, odd).length, 50);
   assert.equal(unitFor(0, 48 * h), 'hour');
   assert.equal(unitFor(0, 48 * h + 1), 'day');
   assert.throws(() => bucketsOf(10, 10), /before it ends/);
