@@ -339,7 +339,7 @@ export async function runFraudEvaluation(opts: {
       );
     }
     mkdirSync(opts.out, { recursive: true });
-    const stem = join(opts.out, `${new Date().toISOString().replace(/[:-]|\.\d+/g, '')}-fraud`);
+    const stem = join(opts.out, `${new Date().toISOString().replace(/:|\.\d+/g, '')}-fraud`);
     const plotInput = join(workDir, 'curves.json');
     writeFileSync(
       plotInput,
