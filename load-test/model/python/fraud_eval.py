@@ -7,6 +7,8 @@
       scikit-learn baselines IsolationForest, LogisticRegression and HistGradientBoosting.
       Writes DIR/NAME-scores.json: each method's scores of the train and the test rows, and
       LightGBM's own test predictions (to check our evaluator against).
+  fraud_eval.py gbdt --train CSV --out FILE --name NAME --version V [--source TEXT] [--seed N]
+      `npm run train -- --model gbdt`: LightGBM alone on the rows, exported as risk-gbdt/1.
   fraud_eval.py plot --scores JSON --out PREFIX
       ROC and precision-recall curves of every method on every data set: PREFIX-roc.png and
       PREFIX-pr.png.
@@ -98,6 +100,22 @@ def train(args):
     }) + "\n")
 
 
+def gbdt(args):
+    import lightgbm as lgb
+
+    from gbdt_export import export_booster
+
+    names, x, y = read_rows(args.train)
+    if y.min() == y.max():
+        raise SystemExit(f"{args.train}: every row has label {y[0]}; the model needs both classes")
+    params = {**LGB_PARAMS, "seed": args.seed}
+    booster = lgb.train(params, lgb.Dataset(x, y, feature_name=names), num_boost_round=LGB_ROUNDS)
+    artifact = export_booster(booster, names, name=args.name, version=args.version,
+                              params={**params, "num_boost_round": LGB_ROUNDS}, rows=len(y),
+                              positives=int(y.sum()), source=args.source)
+    pathlib.Path(args.out).write_text(json.dumps(artifact) + "\n")
+
+
 def plot(args):
     import matplotlib
     matplotlib.use("Agg")
@@ -148,11 +166,18 @@ def main():
     t.add_argument("--source", default="")
     t.add_argument("--out-dir", required=True)
     t.add_argument("--seed", type=int, default=1)
+    g = sub.add_parser("gbdt")
+    g.add_argument("--train", required=True)
+    g.add_argument("--out", required=True)
+    g.add_argument("--name", required=True)
+    g.add_argument("--version", required=True)
+    g.add_argument("--source", default="")
+    g.add_argument("--seed", type=int, default=1)
     pl = sub.add_parser("plot")
     pl.add_argument("--scores", required=True)
     pl.add_argument("--out", required=True)
     args = p.parse_args()
-    {"train": train, "plot": plot}[args.cmd](args)
+    {"train": train, "gbdt": gbdt, "plot": plot}[args.cmd](args)
 
 
 if __name__ == "__main__":
