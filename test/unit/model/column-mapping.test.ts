@@ -105,17 +105,23 @@ describe('column mappings', { timeout: 60_000 }, () => {
     ],
     [
       'a mapping without amount',
-      async () => loadColumnMapping(mapping({ fields: { account_id: 'payer' } })),
+      () =>
+        Promise.resolve().then(() =>
+          loadColumnMapping(mapping({ fields: { account_id: 'payer' } })),
+        ),
       /column mapping .*: fields: amount: a column is required/,
     ],
     [
       'a mapping without origin for hours',
-      async () => loadColumnMapping(mapping({ timestamp: { column: 'step', unit: 'hours' } })),
+      () =>
+        Promise.resolve().then(() =>
+          loadColumnMapping(mapping({ timestamp: { column: 'step', unit: 'hours' } })),
+        ),
       /timestamp\.origin is required for unit hours/,
     ],
     [
       'a mapping that is not JSON',
-      async () => loadColumnMapping(file('m.json', '{')),
+      () => Promise.resolve().then(() => loadColumnMapping(file('m.json', '{'))),
       /column mapping .*m\.json: not valid JSON$/,
     ],
   ];
