@@ -17,7 +17,7 @@ const schema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, . _ -'),
   version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ -'),
   created_at: z.iso.datetime(),
-  /** Feature names in the order of the input vector (src/domain/features/vector.ts). */
+  /** Feature names in the order of the input vector (src/domain/anomaly/feature-vector.ts). */
   features: z.array(z.string().min(1).max(128)).min(1).max(MAX_FEATURES),
   /**
    * probability = 1 / (1 + exp(-scale × (base_score + Σ leaves))): LightGBM's binary objective
