@@ -16,6 +16,12 @@
  *       and the PaySim sample through the service pipeline and reports precision, recall,
  *       false-positive rate and review rate, per scenario, with a precision–recall plot:
  *       <out>/<timestamp>-pipeline.md, .json and -pr.png.
+ *   fraud [--data-dir DIR] [--seed N] [--out DIR]
+ *       PaySim and ULB (../shared/data/fraud/), each split by time into halves: rules written
+ *       and models trained on the train half (ours: isolation forest, LightGBM GBDT scored by our
+ *       TS evaluator; scikit-learn IsolationForest, LogisticRegression, HistGradientBoosting),
+ *       precision, recall, ROC AUC and PR AUC on the test half: <out>/<timestamp>-fraud.md, .json,
+ *       -roc.png and -pr.png. Creates a Python venv on first use (scripts/ml-venv.sh, ~2 min).
  *
  * Progress goes to stderr, results to stdout.
  */
@@ -34,6 +40,7 @@ import {
 } from '../evaluate/pipeline.ts';
 import { prPlotSvg, svgToPng } from '../evaluate/pr-plot.ts';
 import { SCENARIOS, simulate } from '../simulator/simulator.ts';
+import { fraudCommand } from '../evaluate/fraud/command.ts';
 
 const log = (m: string): void => {
   process.stderr.write(`[evaluate ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
@@ -56,6 +63,12 @@ const USAGE = `usage: npm run evaluate -- <what> [options]   detection quality (
       and the PaySim sample through the service pipeline and reports precision, recall,
       false-positive rate and review rate, per scenario, with a precision–recall plot:
       <out>/<timestamp>-pipeline.md, .json and -pr.png.
+  fraud [--data-dir DIR] [--seed N] [--out DIR]
+      PaySim and ULB (../shared/data/fraud/), each split by time into halves: rules written
+      and models trained on the train half (ours: isolation forest, LightGBM GBDT scored by our
+      TS evaluator; scikit-learn IsolationForest, LogisticRegression, HistGradientBoosting),
+      precision, recall, ROC AUC and PR AUC on the test half: <out>/<timestamp>-fraud.md, .json,
+      -roc.png and -pr.png. Creates a Python venv on first use (scripts/ml-venv.sh, ~2 min).
 
 Progress goes to stderr, results to stdout.`;
 
@@ -261,6 +274,7 @@ await runCommand(USAGE, async () => {
   if (command === 'anomaly') await anomaly(rest);
   else if (command === 'anomaly-report') await report(rest);
   else if (command === 'pipeline') await pipeline(rest);
+  else if (command === 'fraud') await fraudCommand(USAGE, rest, log);
   else if (command === '--help' || command === '-h') process.stdout.write(`${USAGE}\n`);
   else usage(`unknown evaluation ${JSON.stringify(command ?? '')}`);
 });

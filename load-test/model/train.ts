@@ -4,6 +4,14 @@
  * training report).
  *
  *   --data FILE           transactions as NDJSON or CSV (optionally .gz), with an optional label
+ *   --mapping FILE        how the --data file's own columns become transactions (risk-columns/1;
+ *                         load-test/model/mappings/paysim.json and ulb.json are examples)
+ *   --features FILE       the model's features (risk-features/1, e.g. models/features/ulb.json):
+ *                         velocity features, derived ones, attributes.<key>, attributes.<key>=<v>;
+ *                         default the 14 of models/features/default.json
+ *   --model KIND          iforest (default) or gbdt: gradient-boosted trees trained on the labels
+ *                         with LightGBM (Python venv created on first use by scripts/ml-venv.sh),
+ *                         written as risk-gbdt/1 for FRAUD_MODEL_PATH
  *   --simulate HOURS      or HOURS of the seeded simulator's traffic (load-test/simulator), after
  *                         a first day that only fills the velocity windows
  *   --customers N         simulated customers (default 5000)
@@ -12,7 +20,7 @@
  *   --warmup N            leading transactions of a file that only fill the velocity windows
  *                         (default 0)
  *   --seed N              seeds the forest and the simulation (default 1)
- *   --name NAME           default tx-iforest
+ *   --name NAME           default tx-iforest (tx-gbdt with --model gbdt)
  *   --version V           default: a digest of the trained model
  *   --trees T --subsample PSI       default 100 and 256
  *   --threshold-quantile Q          default 0.99
@@ -36,6 +44,9 @@ import { toFeatureRows } from './training-data.ts';
 import type { TrainingReport } from './training-report.ts';
 import { holdoutEvaluation, timeScoring, trainingReportMarkdown } from './training-report.ts';
 import { readTransactions } from './transactions-file.ts';
+import { loadColumnMapping, readMappedTransactions } from './column-mapping.ts';
+import { loadFeatureConfig } from './feature-config.ts';
+import { trainGbdt } from './train-gbdt.ts';
 import { UsageError, parseCommandLine, runCommand } from '../cli.ts';
 
 const log = (m: string): void => {
@@ -48,6 +59,14 @@ Trains the transaction anomaly model and writes <out>/<name>-<version>.json (the
 service loads) and <out>/<name>-<version>.md (its training report).
 
   --data FILE           transactions as NDJSON or CSV (optionally .gz), with an optional label
+  --mapping FILE        how the --data file's own columns become transactions (risk-columns/1;
+                        load-test/model/mappings/paysim.json and ulb.json are examples)
+  --features FILE       the model's features (risk-features/1, e.g. models/features/ulb.json):
+                        velocity features, derived ones, attributes.<key>, attributes.<key>=<v>;
+                        default the 14 of models/features/default.json
+  --model KIND          iforest (default) or gbdt: gradient-boosted trees trained on the labels
+                        with LightGBM (Python venv created on first use by scripts/ml-venv.sh),
+                        written as risk-gbdt/1 for FRAUD_MODEL_PATH
   --simulate HOURS      or HOURS of the seeded simulator's traffic (load-test/simulator), after
                         a first day that only fills the velocity windows
   --customers N         simulated customers (default 5000)
@@ -56,7 +75,7 @@ service loads) and <out>/<name>-<version>.md (its training report).
   --warmup N            leading transactions of a file that only fill the velocity windows
                         (default 0)
   --seed N              seeds the forest and the simulation (default 1)
-  --name NAME           default tx-iforest
+  --name NAME           default tx-iforest (tx-gbdt with --model gbdt)
   --version V           default: a digest of the trained model
   --trees T --subsample PSI       default 100 and 256
   --threshold-quantile Q          default 0.99
@@ -65,12 +84,15 @@ service loads) and <out>/<name>-<version>.md (its training report).
 await runCommand(USAGE, async () => {
   const values = parseCommandLine(USAGE, {
     data: { type: 'string' },
+    mapping: { type: 'string' },
+    features: { type: 'string' },
+    model: { type: 'string', default: 'iforest' },
     simulate: { type: 'string' },
     customers: { type: 'string', default: '5000' },
     'with-fraud': { type: 'boolean', default: false },
     warmup: { type: 'string' },
     seed: { type: 'string', default: '1' },
-    name: { type: 'string', default: 'tx-iforest' },
+    name: { type: 'string' },
     version: { type: 'string' },
     trees: { type: 'string', default: '100' },
     subsample: { type: 'string', default: '256' },
@@ -94,6 +116,13 @@ await runCommand(USAGE, async () => {
   if ((values.data === undefined) === (values.simulate === undefined)) {
     throw new UsageError('give exactly one of --data FILE or --simulate N');
   }
+  if (values.model !== 'iforest' && values.model !== 'gbdt')
+    throw new UsageError('--model must be iforest or gbdt');
+  if (values.mapping !== undefined && values.data === undefined)
+    throw new UsageError('--mapping applies to a --data file');
+  const names: readonly string[] =
+    values.features === undefined ? MODEL_FEATURES : loadFeatureConfig(values.features).features;
+  const modelName = values.name ?? (values.model === 'gbdt' ? 'tx-gbdt' : 'tx-iforest');
   const DAY_HOURS = 24;
   const NO_FRAUD = Object.fromEntries(SCENARIOS.map((sc) => [sc, 0])) as Record<Scenario, number>;
 
@@ -137,8 +166,18 @@ await runCommand(USAGE, async () => {
     input = sim.items;
   } else {
     const file = values.data!;
-    log(`reading ${file}`);
-    input = await readTransactions(file);
+    log(`reading ${file}${values.mapping === undefined ? '' : ` through ${values.mapping}`}`);
+    input =
+      values.mapping === undefined
+        ? await readTransactions(file).catch((err: unknown) => {
+            const m = err instanceof Error ? err.message : String(err);
+            if (!m.includes('not a valid transaction')) throw err;
+            throw new Error(
+              `${m} (a file with columns of its own needs --mapping FILE; see load-test/model/mappings/)`,
+              { cause: err },
+            );
+          })
+        : await readMappedTransactions(file, loadColumnMapping(values.mapping));
     warmup = values.warmup === undefined ? 0 : num('warmup', values.warmup);
     source = `${file}${warmup > 0 ? `, first ${warmup} transactions as warm-up` : ''}`;
   }
@@ -147,8 +186,19 @@ await runCommand(USAGE, async () => {
   const rows = await toFeatureRows(input, {
     skip: warmup,
     onProgress: (done) => log(`  ${done} transactions`),
+    features: names,
+    missing: values.model === 'gbdt' ? Number.NaN : 0,
   });
-  log(`${rows.data.rows} training rows of ${MODEL_FEATURES.length} features`);
+  log(`${rows.data.rows} training rows of ${names.length} features`);
+  if (values.model === 'gbdt') {
+    const version = values.version ?? new Date().toISOString().replace(/[-:]|\.\d+Z/g, '');
+    mkdirSync(values.out, { recursive: true });
+    const path = join(values.out, `${modelName}-${version}.json`);
+    trainGbdt({ rows, names, path, name: modelName, version, source, seed, log });
+    log(`wrote ${path}`);
+    process.stdout.write(`${path}\n`);
+    return;
+  }
 
   const t0 = performance.now();
   const forest = trainForest(rows.data, {
@@ -169,16 +219,16 @@ await runCommand(USAGE, async () => {
   }));
   const meta: ModelMeta = {
     format: ARTIFACT_FORMAT,
-    name: values.name,
+    name: modelName,
     version: 'pending',
     created_at: new Date().toISOString(),
     seed,
-    features: [...MODEL_FEATURES],
+    features: [...names],
     ...forestParams(forest),
     training: {
       rows: rows.data.rows,
       source,
-      features: summarise(rows.data, MODEL_FEATURES),
+      features: summarise(rows.data, names),
       score_quantiles: quantiles,
     },
     threshold: { quantile: q, score: quantileOfSorted(sorted, q) },

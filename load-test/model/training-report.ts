@@ -115,7 +115,7 @@ export function trainingReportMarkdown(r: TrainingReport): string {
     lines.push(`- ROC AUC on the (labelled) training rows: ${r.trainingAuc.toFixed(4)}.`);
   lines.push(
     '',
-    '## Features (MODEL_FEATURES, src/domain/anomaly/model-features.ts)',
+    '## Features (in the order of the vector; src/domain/anomaly/feature-vector.ts)',
     '',
     '| # | feature | min | max | mean |',
     '|---|---|---|---|---|',

@@ -14,7 +14,7 @@ export interface FileTransaction {
 export const LABEL_FIELDS = ['label', 'is_fraud', 'isFraud', 'fraud'];
 const NUMERIC = new Set(['amount', 'latitude', 'longitude']);
 
-function validator(): (v: unknown, where: string) => Transaction {
+export function validator(): (v: unknown, where: string) => Transaction {
   const ajv = new Ajv({
     useDefaults: true,
     allErrors: true,

@@ -30,6 +30,7 @@ import { openStores } from './stores.ts';
 import { boundDecisions, boundVelocity, openRedis, withinMs } from './redis-client.ts';
 import { Counter, Gauge } from 'prom-client';
 import { modelPath, openModelSource } from './model-source.ts';
+import { openFraudModelSource } from './fraud-model-source.ts';
 import { createBacktestPool } from './backtest-pool.ts';
 import { SERVICE_VERSION } from './version.ts';
 import { createScryptHasher } from '../adapters/crypto/scrypt-hasher.ts';
@@ -156,6 +157,14 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   const models = openModelSource(config, logger);
   closers.push(() => models.close());
   metrics.watchModel(() => models.current()?.version ?? null);
+  let fraudModels;
+  try {
+    fraudModels = openFraudModelSource(config, logger);
+  } catch (err) {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    throw err;
+  }
+  closers.push(() => fraudModels.close());
 
   let stores;
   try {
@@ -215,6 +224,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       decisions,
       rules,
       models,
+      fraudModels,
       clock: opts.clock ?? systemClock,
       logger,
       thresholds,

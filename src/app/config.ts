@@ -146,6 +146,8 @@ const schema = z
     RULES_ENGINE: z.enum(['compiled', 'json-rules-engine']).default('compiled'),
     /** Anomaly model artifact. Unset: the model shipped in models/; `none`: no model. */
     MODEL_PATH: z.string().min(1).optional(),
+    /** Gradient-boosted fraud model artifact (risk-gbdt/1). Unset: none, `fraud_probability` null. */
+    FRAUD_MODEL_PATH: z.string().min(1).optional(),
     DECISION_REVIEW_THRESHOLD: z.coerce.number().min(0).max(100).default(50),
     DECISION_DECLINE_THRESHOLD: z.coerce.number().min(0).max(100).default(80),
     VELOCITY_ALLOWED_LATENESS_SECONDS: z.coerce.number().int().min(0).default(3600),

@@ -9,12 +9,14 @@ import { transactionSchema } from './transaction.ts';
 /**
  * The facts a rule can name (DESIGN.md §4.3): every transaction field by name, each attribute as
  * `attributes.<key>`, every velocity feature by name, `amount_to_avg_24h` (amount over
- * `account.avg_amount_24h`, null without history) and `anomaly_score`.
+ * `account.avg_amount_24h`, null without history), `anomaly_score` and `fraud_probability`
+ * (the supervised fraud model's probability, null without one).
  */
 export function buildFacts(
   tx: Transaction,
   features: VelocityFeatures,
   anomalyScore: number | null,
+  fraudProbability: number | null = null,
 ): Facts {
   // Copied key by key: object spread of these ~60 keys measured 78 µs a call, this loop 5 µs
   // (load-test/bench: profile of REST scoring, 2026-11-21).
@@ -26,6 +28,7 @@ export function buildFacts(
   // Rules cannot do arithmetic, so the ratio that "far above the average" needs is a fact.
   facts.amount_to_avg_24h = typeof avg === 'number' && avg > 0 ? tx.amount / avg : null;
   facts.anomaly_score = anomalyScore;
+  facts.fraud_probability = fraudProbability;
   if (tx.attributes !== undefined) {
     for (const k in tx.attributes) facts[`attributes.${k}`] = tx.attributes[k];
   }
@@ -49,6 +52,7 @@ const KNOWN_FACTS: ReadonlySet<string> = new Set([
   ...ACCOUNT_AND_SHARED_FEATURES,
   'amount_to_avg_24h',
   'anomaly_score',
+  'fraud_probability',
 ]);
 
 /** Whether a rule may name `fact`: a fact buildFacts provides, or any `attributes.<key>`. */

@@ -66,7 +66,7 @@ async function samplesOf(job: BacktestJob, deps: BacktestDeps): Promise<Backtest
   }
   return (job.samples ?? []).map((s) => ({
     transaction_id: s.transaction.transaction_id,
-    facts: buildFacts(s.transaction, s.features, s.anomaly_score),
+    facts: buildFacts(s.transaction, s.features, s.anomaly_score, s.fraud_probability ?? null),
     ...labelOf(job, s.transaction.transaction_id),
   }));
 }

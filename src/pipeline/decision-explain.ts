@@ -37,6 +37,13 @@ export function createDecisionExplainer(store: Pick<RulesetStore, 'get'>): Decis
     if (version === undefined) return null;
     const ruleset = await compiled(version);
     if (ruleset === null) return null;
-    return ruleset.explain(buildFacts(sample.transaction, sample.features, sample.anomaly_score));
+    return ruleset.explain(
+      buildFacts(
+        sample.transaction,
+        sample.features,
+        sample.anomaly_score,
+        sample.fraud_probability ?? null,
+      ),
+    );
   };
 }

@@ -7,6 +7,8 @@ export interface ScoredSample {
   transaction: Transaction;
   features: VelocityFeatures;
   anomaly_score: number | null;
+  /** The fraud model's probability (absent: none was configured). */
+  fraud_probability?: number | null;
   /**
    * The answer it got (the scorer sets it; the console's decisions API reads it). The same
    * object the caller got, so it costs one reference; backtests leave it out.

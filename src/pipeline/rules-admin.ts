@@ -222,6 +222,7 @@ export function createRulesAdmin(opts: RulesAdminOptions): RulesAdmin {
                 transaction: s.transaction,
                 features: s.features,
                 anomaly_score: s.anomaly_score,
+                fraud_probability: s.fraud_probability ?? null,
               })),
             }),
       };

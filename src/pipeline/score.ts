@@ -14,6 +14,8 @@ import type { FiredRule } from '../domain/rules/types.ts';
 import type { Transaction } from '../domain/transaction.ts';
 import { eventTimeMs } from '../domain/transaction.ts';
 import { scoreAnomaly } from './anomaly.ts';
+import type { FraudModelSource } from './fraud-model-source.ts';
+import { scoreFraud } from './fraud.ts';
 import type { Clock } from './clock.ts';
 import type { DecisionCache, StoredDecision } from './decision-cache.ts';
 import type { FlagOutbox } from './flag-outbox.ts';
@@ -42,6 +44,8 @@ export interface ScorerOptions {
   rules: RulesetSource;
   /** The anomaly model; none: `anomaly_score` and `model_version` are null. */
   models?: ModelSource;
+  /** The supervised fraud model; none: the `fraud_probability` fact is null. */
+  fraudModels?: FraudModelSource;
   clock: Clock;
   logger: Logger;
   thresholds: DecisionThresholds;
@@ -204,9 +208,17 @@ export function createScorer(opts: ScorerOptions): Scorer {
       degraded,
       log,
     );
+    const fraudProbability = scoreFraud(
+      opts.fraudModels,
+      tx,
+      features,
+      enriched.status === 'fulfilled',
+      degraded,
+      log,
+    );
     modelDone();
     const rulesDone = trace.begin('rules');
-    const facts = buildFacts(tx, features, anomaly.score);
+    const facts = buildFacts(tx, features, anomaly.score, fraudProbability);
     const evaluated = ruleset.evaluate(facts);
     const fired: readonly FiredRule[] = evaluated instanceof Promise ? await evaluated : evaluated;
     rulesDone();
@@ -229,7 +241,13 @@ export function createScorer(opts: ScorerOptions): Scorer {
     };
     if (shadow.length > 0) response.shadow_reasons = shadow;
     if (degraded.length > 0) response.degraded_reasons = degraded;
-    const sample = { transaction: tx, features, anomaly_score: anomaly.score, response };
+    const sample = {
+      transaction: tx,
+      features,
+      anomaly_score: anomaly.score,
+      fraud_probability: fraudProbability,
+      response,
+    };
     opts.recent?.add(sample);
     if (opts.onScored !== undefined) notifyScored(sample);
 

@@ -2,7 +2,7 @@ import type { VelocityFeatures } from '../features.ts';
 import type { Transaction } from '../transaction.ts';
 import type { LoadedModel } from './artifact.ts';
 import { anomalyScore } from './forest.ts';
-import { MODEL_FEATURES, modelFeatures } from './model-features.ts';
+import { UnknownFeatureError, compileFeatureVector } from './feature-vector.ts';
 
 /** A loaded model that scores transactions: what the scoring pipeline calls. */
 export interface TransactionModel {
@@ -19,30 +19,28 @@ export function modelVersion(meta: Pick<LoadedModel['meta'], 'name' | 'version'>
 }
 
 /**
- * Binds a validated artifact to the transaction features. Refuses a model trained on other
- * features or another order, naming the first difference: its scores would mean nothing.
+ * Binds a validated artifact to the transaction features it names (feature-vector.ts), in its
+ * order: a model trained on a team's own feature config is scored on exactly those features.
+ * A name the service cannot compute is refused, naming it: the scores would mean nothing.
+ * Missing values are 0, as in training (load-test/model/training-data.ts).
  */
 export function bindTransactionModel(model: LoadedModel): TransactionModel {
-  const expected: readonly string[] = MODEL_FEATURES;
-  const got = model.meta.features;
-  const k = expected.findIndex((name, i) => got[i] !== name);
-  if (k >= 0 || got.length !== expected.length) {
-    const at = k >= 0 ? k : expected.length;
-    throw new RangeError(
-      `model features differ from this service's at position ${at}: the model has ` +
-        `${JSON.stringify(got[at] ?? null)}, the service computes ${JSON.stringify(expected[at] ?? null)} ` +
-        `(expected ${expected.join(', ')})`,
-    );
+  let vector;
+  try {
+    vector = compileFeatureVector(model.meta.features, { missing: 0 });
+  } catch (err) {
+    if (err instanceof UnknownFeatureError) throw new RangeError(err.message, { cause: err });
+    throw err;
   }
   const { forest } = model;
   // One vector reused across calls: scoring is synchronous, so calls never overlap.
-  const x = new Float64Array(expected.length);
+  const x = new Float64Array(model.meta.features.length);
   return {
     version: modelVersion(model.meta),
     meta: model.meta,
     forest,
     score(tx, features) {
-      return anomalyScore(forest, modelFeatures(tx, features, x));
+      return anomalyScore(forest, vector.build(tx, features, x));
     },
   };
 }

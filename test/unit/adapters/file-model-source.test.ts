@@ -53,7 +53,7 @@ describe('file model source', () => {
     });
   }
 
-  test('refuses an artifact trained on other features, naming the first difference', () => {
+  test('refuses an artifact naming a feature the service cannot compute, naming it', () => {
     const path = join(dir, 'other-features.json');
     writeModelVersion(path, '9', (a) => {
       a.features = a.features.map((f) => (f === 'hour_of_day' ? 'minute_of_day' : f));
@@ -63,7 +63,7 @@ describe('file model source', () => {
     });
     assert.throws(
       () => createFileModelSource({ path, logger: recordingLogger(), watch: false }),
-      /does not fit this service.*position 13: the model has "minute_of_day"/,
+      /does not fit this service: unknown feature "minute_of_day"/,
     );
   });
 
