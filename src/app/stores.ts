@@ -1,9 +1,11 @@
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createMemoryDecisionLog } from '../adapters/memory/memory-decision-log.ts';
+import { createMemoryOutbox } from '../adapters/memory/memory-outbox.ts';
 import { createMemoryRulesetStore } from '../adapters/memory/memory-ruleset-store.ts';
 import { createMemoryWindowStore } from '../adapters/memory/memory-window-store.ts';
 import { migrate } from '../adapters/postgres/migrations.ts';
+import { createPgCaseEventOutbox } from '../adapters/postgres/pg-case-event-outbox.ts';
 import { createPgDatabase } from '../adapters/postgres/pg-database.ts';
 import { createPgDecisionLog } from '../adapters/postgres/pg-decision-log.ts';
 import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.ts';
@@ -11,11 +13,13 @@ import { createPgRulesetStore } from '../adapters/postgres/pg-ruleset-store.ts';
 import { createPgWindowStore } from '../adapters/postgres/pg-window-store.ts';
 import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
 import { SqliteOpenError, openSqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
+import { createSqliteCaseEventOutbox } from '../adapters/sqlite/sqlite-case-event-outbox.ts';
 import { createSqliteDecisionLog } from '../adapters/sqlite/sqlite-decision-log.ts';
 import { createSqliteFlagOutbox } from '../adapters/sqlite/sqlite-flag-outbox.ts';
 import { migrateSqlite } from '../adapters/sqlite/sqlite-migrations.ts';
 import { createSqliteRulesetStore } from '../adapters/sqlite/sqlite-ruleset-store.ts';
 import { createSqliteWindowStore } from '../adapters/sqlite/sqlite-window-store.ts';
+import type { CaseEvent } from '../domain/case-event.ts';
 import type { DecisionLogStore } from '../pipeline/decision-log.ts';
 import type { OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { RulesetStore } from '../pipeline/ruleset-store.ts';
@@ -44,6 +48,11 @@ export interface Stores {
   ping: (() => Promise<void>) | null;
   /** Creates the flag outbox kept in the durable store; null in memory mode (no such store). */
   openFlagOutbox: (() => OutboxStore) | null;
+  /**
+   * The outbox that `decisionLog` writes each resolved case's event to, in the transaction
+   * that resolves it (in memory in memory mode); a relay drains it (emit-setup.ts).
+   */
+  caseEvents: OutboxStore<CaseEvent>;
   close(): Promise<void>;
 }
 
@@ -81,6 +90,7 @@ export async function openStores(
       decisionLog: createPgDecisionLog({ db }),
       ping: () => db.ping(),
       openFlagOutbox: () => createPgFlagOutbox({ db }),
+      caseEvents: createPgCaseEventOutbox({ db }),
       async close() {
         await rulesets.close();
         await db.close();
@@ -94,14 +104,16 @@ export async function openStores(
     'EMBEDDED_STORE=memory: rule versions, windows, decisions and labels are kept in memory only',
   );
   const rulesets = createMemoryRulesetStore();
+  const caseEvents = createMemoryOutbox<CaseEvent>((e) => e.event_id);
   return {
     mode: 'memory',
     rulesets,
     users: createMemoryUserStore(),
     windows: createMemoryWindowStore(),
-    decisionLog: createMemoryDecisionLog(),
+    decisionLog: createMemoryDecisionLog(Date.now, caseEvents),
     ping: null,
     openFlagOutbox: null,
+    caseEvents,
     close: () => rulesets.close(),
   };
 }
@@ -136,6 +148,7 @@ function openSqliteStores(path: string, logger: PinoLogger): Stores {
       }
     },
     openFlagOutbox: () => createSqliteFlagOutbox({ db }),
+    caseEvents: createSqliteCaseEventOutbox({ db }),
     async close() {
       await rulesets.close();
       db.close();
