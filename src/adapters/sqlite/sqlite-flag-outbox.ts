@@ -14,7 +14,7 @@ const CLAIM_LEASE_MS = 60_000;
 export interface SqliteOutboxTable<R> {
   table: string;
   idColumn: string;
-  idOf(record: R): string;
+  idOf: (record: R) => string;
 }
 
 function statements(table: string, id: string) {
