@@ -32,6 +32,25 @@ import type { Config } from './config.ts';
 
 export type StoreMode = 'postgres' | 'sqlite' | 'memory';
 
+/**
+ * A resolution commits its case event inside the store's transaction, past the outbox's
+ * `append`: once it committed, the relay is told, so that it publishes at once rather than at
+ * its next poll (up to a second later).
+ */
+function announcingResolutions(
+  log: DecisionLogStore,
+  outbox: OutboxStore<CaseEvent>,
+): DecisionLogStore {
+  return {
+    ...log,
+    async resolveCase(...args) {
+      const resolved = await log.resolveCase(...args);
+      outbox.notifyAppended?.();
+      return resolved;
+    },
+  };
+}
+
 /** The embedded database's file, under DATA_DIR. */
 export const SQLITE_FILE = 'risk.sqlite';
 
@@ -82,15 +101,16 @@ export async function openStores(
       throw err;
     }
     const rulesets = createPgRulesetStore(db);
+    const caseEvents = createPgCaseEventOutbox({ db });
     return {
       mode: 'postgres',
       rulesets,
       users: createPgUserStore(db),
       windows: createPgWindowStore({ db }),
-      decisionLog: createPgDecisionLog({ db }),
+      decisionLog: announcingResolutions(createPgDecisionLog({ db }), caseEvents),
       ping: () => db.ping(),
       openFlagOutbox: () => createPgFlagOutbox({ db }),
-      caseEvents: createPgCaseEventOutbox({ db }),
+      caseEvents,
       async close() {
         await rulesets.close();
         await db.close();
@@ -133,12 +153,13 @@ function openSqliteStores(path: string, logger: PinoLogger): Stores {
     'DATABASE_URL not set: rules, windows and the flag outbox are kept in embedded SQLite',
   );
   const rulesets = createSqliteRulesetStore(db);
+  const caseEvents = createSqliteCaseEventOutbox({ db });
   return {
     mode: 'sqlite',
     rulesets,
     users: createSqliteUserStore(db),
     windows: createSqliteWindowStore({ db }),
-    decisionLog: createSqliteDecisionLog({ db }),
+    decisionLog: announcingResolutions(createSqliteDecisionLog({ db }), caseEvents),
     ping: () => {
       try {
         db.ping();
@@ -148,7 +169,7 @@ function openSqliteStores(path: string, logger: PinoLogger): Stores {
       }
     },
     openFlagOutbox: () => createSqliteFlagOutbox({ db }),
-    caseEvents: createSqliteCaseEventOutbox({ db }),
+    caseEvents,
     async close() {
       await rulesets.close();
       db.close();

@@ -47,6 +47,12 @@ export interface OutboxStore<R = RiskFlag> extends Outbox<R> {
   stats(): Promise<OutboxStats>;
   /** Called after each durable append, so that the relay need not poll to start promptly. */
   onAppend(listener: () => void): void;
+  /**
+   * Rows were committed by another statement in its own transaction (a resolved case's
+   * event): tells the `onAppend` listeners, so that the relay starts without waiting for its
+   * poll. Absent where every row comes through `append`.
+   */
+  notifyAppended?(): void;
   close(): Promise<void>;
 }
 

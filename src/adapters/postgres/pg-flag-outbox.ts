@@ -66,7 +66,7 @@ export interface PgOutboxOptions<R> extends PgOutboxTable<R> {
  * An outbox in a PostgreSQL table. An append is durable once its INSERT commits; concurrent
  * appends share one INSERT (group commit). Rows are deleted when the broker acknowledged them.
  * Rows may also be inserted by other statements in their own transaction (a resolved case's
- * event, pg-decision-log.ts): `onAppend` does not hear of those, the relay's poll finds them.
+ * event, pg-decision-log.ts): the writer calls `notifyAppended` after its commit.
  */
 export function createPgOutbox<R>(opts: PgOutboxOptions<R>): OutboxStore<R> {
   const { db, idOf } = opts;
@@ -82,6 +82,9 @@ export function createPgOutbox<R>(opts: PgOutboxOptions<R>): OutboxStore<R> {
     append: (record) => commits.submit(record),
     onAppend(listener) {
       listeners.push(listener);
+    },
+    notifyAppended() {
+      for (const l of listeners) l();
     },
     async claim(max): Promise<ClaimedBatch<R> | null> {
       const rows = await db.query<ClaimedRow>(sql.claim, [max, CLAIM_LEASE_MS]);

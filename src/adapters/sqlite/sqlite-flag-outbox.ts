@@ -61,7 +61,7 @@ export interface SqliteOutboxOptions<R> extends SqliteOutboxTable<R> {
  * (the database runs with synchronous=FULL); appends that arrive while one commits share the
  * next transaction (group commit). Rows are deleted when the broker acknowledged them. Rows
  * may also be inserted in another transaction (a resolved case's event,
- * sqlite-decision-log.ts): `onAppend` does not hear of those, the relay's poll finds them.
+ * sqlite-decision-log.ts): the writer calls `notifyAppended` after its commit.
  */
 export function createSqliteOutbox<R>(opts: SqliteOutboxOptions<R>): OutboxStore<R> {
   const { db, idOf } = opts;
@@ -94,6 +94,9 @@ export function createSqliteOutbox<R>(opts: SqliteOutboxOptions<R>): OutboxStore
     append: (record) => commits.submit(record),
     onAppend(listener) {
       listeners.push(listener);
+    },
+    notifyAppended() {
+      for (const l of listeners) l();
     },
     claim: (max) =>
       attempt((): ClaimedBatch<R> | null => {
