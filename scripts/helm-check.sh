@@ -240,11 +240,16 @@ esac
 
 started=$SECONDS
 mkdir -p "$CACHE_DIR"
+# One install at a time: runs on one machine (two clones, or CI beside a developer) share the
+# cache, and a venv half replaced by another run breaks both.
+exec 8>"$CACHE_DIR/helm-check.lock"
+flock 8
 HELM="$(go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION")"
 KUBECONFORM="$(go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION")"
 PROMTOOL="$(promtool_tool)"
 python_tools
 k8s_schemas
+flock -u 8
 log "tools ready in $((SECONDS - started)) s"
 
 OUT="$(mktemp -d)"

@@ -6,9 +6,12 @@ import { authHeaders, setUnauthorizedHandler } from './lib/api.ts';
 import { navigate, usePath } from './lib/router.ts';
 import type { Credential } from './lib/session.ts';
 import { clearCredential, loadCredential } from './lib/session.ts';
+import { CasePage } from './pages/case.tsx';
+import { CasesPage } from './pages/cases.tsx';
 import { DashboardsPage } from './pages/dashboards.tsx';
 import { DecisionPage } from './pages/decision.tsx';
 import { DecisionsPage } from './pages/decisions.tsx';
+import { PerformancePage } from './pages/performance.tsx';
 import { RulesPage } from './pages/rules.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 
@@ -17,7 +20,11 @@ function Page(props: { path: string }) {
   if (path === '/' || path === '/decisions') return <DecisionsPage />;
   const decision = /^\/decisions\/(.+)$/.exec(path);
   if (decision !== null) return <DecisionPage id={decodeURIComponent(decision[1] ?? '')} />;
+  if (path === '/cases') return <CasesPage />;
+  const reviewCase = /^\/cases\/(.+)$/.exec(path);
+  if (reviewCase !== null) return <CasePage id={decodeURIComponent(reviewCase[1] ?? '')} />;
   if (path === '/rules') return <RulesPage />;
+  if (path === '/performance') return <PerformancePage />;
   if (path === '/dashboards') return <DashboardsPage />;
   return (
     <main class="page">
@@ -45,7 +52,9 @@ function App() {
         <span class="brand">Risk console</span>
         <nav>
           {tab('/', 'Live decisions', path === '/' || path.startsWith('/decisions'))}
+          {tab('/cases', 'Cases', path.startsWith('/cases'))}
           {tab('/rules', 'Rules', path === '/rules')}
+          {tab('/performance', 'Performance', path === '/performance')}
           {tab('/dashboards', 'Dashboards', path === '/dashboards')}
         </nav>
         <span class="who">

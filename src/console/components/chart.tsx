@@ -8,6 +8,8 @@ export interface Series {
   /** What the legend shows, when not the plotted value (a stacked series' own count). */
   shown?: Array<number | null>;
   color: string;
+  /** A dashed line ([dash, gap] in pixels): a series that others may lie on stays visible. */
+  dash?: number[];
 }
 
 /** A palette that stays readable on white, one colour a series. */
@@ -32,6 +34,10 @@ export function TimeChart(props: {
   bars?: boolean;
   /** The x axis' span in seconds (default: the data's). */
   range?: [number, number];
+  /** The y axis' span (default: from 0 to the data's largest value, at least 1). */
+  yRange?: [number, number];
+  /** Marks every point: for sparse series, where a lone value has no line to show it. */
+  points?: boolean;
 }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -46,7 +52,10 @@ export function TimeChart(props: {
         scales: {
           x: props.range === undefined ? { time: true } : { time: true, range: props.range },
           // Counts start at zero, also when the empty minutes are drawn as nothing.
-          y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max)] },
+          y: {
+            range: (_u: uPlot, _min: number, max: number): [number, number] =>
+              props.yRange ?? [0, Math.max(1, max)],
+          },
         },
         axes: [{}, { size: 60 }],
         series: [
@@ -55,8 +64,9 @@ export function TimeChart(props: {
             label: s.label,
             stroke: s.color,
             width: 2,
+            ...(s.dash !== undefined && { dash: s.dash, width: 3 }),
             ...(props.bars === true && { fill: `${s.color}99`, paths }),
-            points: { show: props.times.length < 3 },
+            points: { show: props.points === true || props.times.length < 3 },
             ...(s.shown !== undefined && {
               value: (_u: uPlot, _v: number | null, _si: number, i: number | null) =>
                 i === null ? '--' : String(s.shown?.[i] ?? '--'),
@@ -75,6 +85,15 @@ export function TimeChart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.title, props.times, props.series, props.height, props.bars, props.range]);
+  }, [
+    props.title,
+    props.times,
+    props.series,
+    props.height,
+    props.bars,
+    props.range,
+    props.yRange,
+    props.points,
+  ]);
   return <div class="chart" ref={host} />;
 }

@@ -134,3 +134,54 @@ export interface WindowRow {
   avg_risk_score: number;
   risk_flag: boolean;
 }
+
+export type CaseStatus = 'open' | 'claimed' | 'resolved';
+export type Outcome = 'fraud' | 'legit';
+
+/** A review case (DESIGN.md §4.9): `reasons` are the names of the rules that fired. */
+export interface CaseRow {
+  case_id: string;
+  transaction_id: string;
+  status: CaseStatus;
+  decision: Decision;
+  risk_score: number;
+  reasons: string[];
+  opened_at: string;
+  assignee?: string;
+  claimed_at?: string;
+  outcome?: Outcome;
+  comment?: string;
+  resolved_at?: string;
+}
+
+/** Who is signed in (GET /v1/session), whatever the credential. */
+export interface Whoami {
+  user: string;
+  role: string;
+}
+
+export interface RulePerformanceRow {
+  rule: string;
+  shadow: boolean;
+  hits: number;
+  labelled_hits: number;
+  fraud_hits: number;
+  precision: number | null;
+  recall: number | null;
+}
+
+export interface PerformanceAnswer {
+  from: string;
+  to: string;
+  transactions: number;
+  labelled: number;
+  frauds: number;
+  decision: {
+    flagged: number;
+    labelled_flagged: number;
+    fraud_flagged: number;
+    precision: number | null;
+    recall: number | null;
+  };
+  rules: RulePerformanceRow[];
+}
