@@ -18,8 +18,11 @@ export interface EmitMetrics {
   flagFallback(): void;
   /** Reports these outboxes' depth and age on every scrape. */
   watchOutboxes(stores: readonly OutboxStore[]): void;
-  /** Reports the case event outbox's depth and age on every scrape (kind `case_events`). */
-  watchCaseEventOutbox(store: OutboxStore<CaseEvent>): void;
+  /**
+   * Reports the case event outbox's depth and age on every scrape (kind `case_events`);
+   * `destination` is what a failed publish counts against in `risk_dependency_errors_total`.
+   */
+  watchCaseEventOutbox(store: OutboxStore<CaseEvent>, destination: 'kafka' | 'file'): void;
   watchWindows(stats: () => WindowBufferStats): void;
 }
 
@@ -39,6 +42,7 @@ export function createEmitMetrics(
   const registers = [registry];
   let outboxes: readonly OutboxStore[] = [];
   let caseEventOutbox: OutboxStore<CaseEvent> | undefined;
+  let caseEventsTo: 'kafka' | 'file' = 'kafka';
   /** The last scrape's figures of every outbox by kind, so that the two gauges read one query. */
   let lastOutboxes: Promise<OutboxFigures[]> = Promise.resolve([]);
   const outboxFigures = async (): Promise<OutboxFigures[]> => {
@@ -272,7 +276,7 @@ export function createEmitMetrics(
       },
       failed(store, count) {
         caseEventsFailed.inc({ outbox: store }, count);
-        dependencyError('kafka');
+        dependencyError(caseEventsTo);
       },
     },
     windows: {
@@ -298,8 +302,9 @@ export function createEmitMetrics(
     watchOutboxes(stores) {
       outboxes = stores;
     },
-    watchCaseEventOutbox(store) {
+    watchCaseEventOutbox(store, destination) {
       caseEventOutbox = store;
+      caseEventsTo = destination;
     },
     watchWindows(stats) {
       windowStats = stats;

@@ -134,7 +134,10 @@ export async function setupEmitters(
       observer: metrics.caseEventRelay,
     }),
   );
-  metrics.watchCaseEventOutbox(stores.caseEvents);
+  metrics.watchCaseEventOutbox(
+    stores.caseEvents,
+    config.KAFKA_BROKERS === undefined ? 'file' : 'kafka',
+  );
   closers.push(
     () => caseEventsTo.close(),
     () => stores.caseEvents.close(),
