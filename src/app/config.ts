@@ -87,6 +87,11 @@ const schema = z
       .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, 'must be host:port[,host:port...]')
       .optional(),
     KAFKA_FLAGS_TOPIC: z.string().min(1).default('risk.flags'),
+    /** Where resolved review cases are announced (DESIGN.md §4.9), key account_id. */
+    KAFKA_CASE_EVENTS_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name: 1-249 of A-Z a-z 0-9 . _ -')
+      .default('risk.case-events'),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** A session unused this long ends (sign in again). */
     SESSION_IDLE_MINUTES: z.coerce
@@ -184,7 +189,10 @@ const schema = z
     /** Backtests waiting for a thread; beyond that a backtest is refused with a 503. */
     BACKTEST_QUEUE: z.coerce.number().int().min(0).max(100).default(4),
     BACKTEST_RECENT_TRANSACTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
-    /** Create KAFKA_FLAGS_TOPIC at start if missing (turn off where topics are provisioned). */
+    /**
+     * Create KAFKA_FLAGS_TOPIC and KAFKA_CASE_EVENTS_TOPIC at start if missing (turn off where
+     * topics are provisioned).
+     */
     KAFKA_CREATE_TOPIC: z
       .enum(['true', 'false'])
       .default('true')
@@ -211,6 +219,11 @@ const schema = z
   .refine((c) => c.DECISION_REVIEW_THRESHOLD <= c.DECISION_DECLINE_THRESHOLD, {
     path: ['DECISION_REVIEW_THRESHOLD'],
     message: 'must not exceed DECISION_DECLINE_THRESHOLD',
+  })
+  // Consumers tell the two apart by topic: one topic for both would mix their schemas.
+  .refine((c) => c.KAFKA_CASE_EVENTS_TOPIC !== c.KAFKA_FLAGS_TOPIC, {
+    path: ['KAFKA_CASE_EVENTS_TOPIC'],
+    message: 'must differ from KAFKA_FLAGS_TOPIC',
   });
 
 export type Config = Readonly<z.infer<typeof schema>>;

@@ -1,13 +1,15 @@
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { CaseEvent } from '../domain/case-event.ts';
 import type { CaseStats } from '../domain/outcomes.ts';
 import type { DecisionLogObserver } from '../pipeline/decision-log.ts';
-import type { OutboxStore } from '../pipeline/flag-outbox.ts';
+import type { OutboxStats, OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { RelayObserver } from '../pipeline/flag-relay.ts';
 import type { WindowBufferStats, WindowObserver } from '../pipeline/window-buffer.ts';
 
 export interface EmitMetrics {
   relay: RelayObserver;
+  caseEventRelay: RelayObserver<CaseEvent>;
   windows: WindowObserver;
   decisionLog: DecisionLogObserver;
   /** Reports the decision log's backlog and the case queue on every scrape. */
@@ -16,7 +18,18 @@ export interface EmitMetrics {
   flagFallback(): void;
   /** Reports these outboxes' depth and age on every scrape. */
   watchOutboxes(stores: readonly OutboxStore[]): void;
+  /**
+   * Reports the case event outbox's depth and age on every scrape (kind `case_events`);
+   * `destination` is what a failed publish counts against in `risk_dependency_errors_total`.
+   */
+  watchCaseEventOutbox(store: OutboxStore<CaseEvent>, destination: 'kafka' | 'file'): void;
   watchWindows(stats: () => WindowBufferStats): void;
+}
+
+interface OutboxFigures {
+  kind: string;
+  outbox: string;
+  stats: OutboxStats;
 }
 
 /** Metrics of the flag outbox and relay and of the window buffer, on the app's registry. */
@@ -28,6 +41,22 @@ export function createEmitMetrics(
 ): EmitMetrics {
   const registers = [registry];
   let outboxes: readonly OutboxStore[] = [];
+  let caseEventOutbox: OutboxStore<CaseEvent> | undefined;
+  let caseEventsTo: 'kafka' | 'file' = 'kafka';
+  /** The last scrape's figures of every outbox by kind, so that the two gauges read one query. */
+  let lastOutboxes: Promise<OutboxFigures[]> = Promise.resolve([]);
+  const outboxFigures = async (): Promise<OutboxFigures[]> => {
+    const all: Array<{ kind: string; store: { name: string; stats(): Promise<OutboxStats> } }> =
+      outboxes.map((store) => ({ kind: 'flags', store }));
+    if (caseEventOutbox !== undefined) all.push({ kind: 'case_events', store: caseEventOutbox });
+    const figures = await Promise.all(
+      all.map(async ({ kind, store }) => {
+        const stats = await store.stats().catch(() => null);
+        return stats === null ? null : { kind, outbox: store.name, stats };
+      }),
+    );
+    return figures.filter((f) => f !== null);
+  };
   let windowStats: (() => WindowBufferStats) | undefined;
   let decisionsBuffered: (() => number) | undefined;
   let caseStats: (() => Promise<CaseStats>) | undefined;
@@ -107,6 +136,44 @@ export function createEmitMetrics(
         this.set({ outbox: s.name }, Math.max(0, age) / 1000);
       }
     },
+  });
+  new Gauge({
+    name: 'risk_outbox_depth',
+    help: 'Records stored in an outbox and not yet acknowledged, by kind (flags, case_events)',
+    labelNames: ['kind', 'outbox'] as const,
+    registers,
+    async collect() {
+      lastOutboxes = outboxFigures();
+      this.reset();
+      for (const f of await lastOutboxes)
+        this.set({ kind: f.kind, outbox: f.outbox }, f.stats.depth);
+    },
+  });
+  new Gauge({
+    name: 'risk_outbox_oldest_age_seconds',
+    help: 'Age of the oldest record in an outbox, by kind (0 when empty)',
+    labelNames: ['kind', 'outbox'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const f of await lastOutboxes) {
+        const oldest = f.stats.oldestAppendedAtMs;
+        const age = oldest === null ? 0 : Math.max(0, Date.now() - oldest) / 1000;
+        this.set({ kind: f.kind, outbox: f.outbox }, age);
+      }
+    },
+  });
+  const caseEventsPublished = new Counter({
+    name: 'risk_case_events_published_total',
+    help: 'Case events (resolved cases) taken by their destination: Kafka (acks = all) or the local file',
+    labelNames: ['outbox'] as const,
+    registers,
+  });
+  const caseEventsFailed = new Counter({
+    name: 'risk_case_event_publish_failures_total',
+    help: 'Case events in publish attempts that failed (they stay in the outbox and are retried)',
+    labelNames: ['outbox'] as const,
+    registers,
   });
   const published = new Counter({
     name: 'risk_flags_published_total',
@@ -203,6 +270,15 @@ export function createEmitMetrics(
         dependencyError('kafka');
       },
     },
+    caseEventRelay: {
+      published(store, events) {
+        caseEventsPublished.inc({ outbox: store }, events.length);
+      },
+      failed(store, count) {
+        caseEventsFailed.inc({ outbox: store }, count);
+        dependencyError(caseEventsTo);
+      },
+    },
     windows: {
       flushed(keys, seconds) {
         flushedKeys.inc(keys);
@@ -225,6 +301,10 @@ export function createEmitMetrics(
     },
     watchOutboxes(stores) {
       outboxes = stores;
+    },
+    watchCaseEventOutbox(store, destination) {
+      caseEventOutbox = store;
+      caseEventsTo = destination;
     },
     watchWindows(stats) {
       windowStats = stats;

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
 import { openFileFlagOutbox } from '../adapters/file/file-flag-outbox.ts';
-import { openNdjsonFlagFile } from '../adapters/file/ndjson-flag-file.ts';
+import { openNdjsonFile, openNdjsonFlagFile } from '../adapters/file/ndjson-flag-file.ts';
+import { createKafkaCaseEventPublisher } from '../adapters/kafka/kafka-case-event-publisher.ts';
 import { createKafkaFlagPublisher } from '../adapters/kafka/kafka-flag-publisher.ts';
+import type { CaseEvent } from '../domain/case-event.ts';
 import { createFallbackOutbox } from '../pipeline/fallback-outbox.ts';
-import type { FlagOutbox, OutboxStore } from '../pipeline/flag-outbox.ts';
-import type { FlagRelay } from '../pipeline/flag-relay.ts';
-import { createFlagRelay } from '../pipeline/flag-relay.ts';
+import type { FlagOutbox, OutboxStore, Publisher } from '../pipeline/flag-outbox.ts';
+import type { OutboxRelay } from '../pipeline/flag-relay.ts';
+import { createFlagRelay, createOutboxRelay } from '../pipeline/flag-relay.ts';
 import type { Decision } from '../domain/decision.ts';
 import type { DecisionLog } from '../pipeline/decision-log.ts';
 import { createDecisionLog } from '../pipeline/decision-log.ts';
@@ -41,6 +43,9 @@ export interface Emitters {
  *   DATABASE_URL, else the embedded SQLite file), with the local file outbox
  *   DATA_DIR/flag-outbox taking over while that database fails; a relay drains each;
  * - with KAFKA_BROKERS and EMBEDDED_STORE=memory (no database): the file outbox and its relay.
+ * Case events (§4.9): the stores' `risk_case_event_outbox` table (written in the transaction
+ * that resolves a case; in memory in memory mode), drained by its own relay to
+ * KAFKA_CASE_EVENTS_TOPIC, or without KAFKA_BROKERS to DATA_DIR/case-events.ndjson.
  * Windows (§4.8): a buffer in memory written every WINDOW_FLUSH_INTERVAL_MS to the stores'
  * window store (PostgreSQL, SQLite or memory).
  */
@@ -52,7 +57,7 @@ export async function setupEmitters(
 ): Promise<Emitters> {
   const replica = config.REPLICA_ID ?? hostname();
   const closers: Array<() => Promise<void>> = [];
-  const relays: FlagRelay[] = [];
+  const relays: OutboxRelay[] = [];
   let flags: FlagOutbox;
   let flagsTo: Emitters['flagsTo'];
 
@@ -106,6 +111,38 @@ export async function setupEmitters(
     );
   }
 
+  let caseEventsTo: Publisher<CaseEvent>;
+  if (config.KAFKA_BROKERS === undefined) {
+    const file = await openNdjsonFile<CaseEvent>(dataPath(config, 'case-events.ndjson'));
+    caseEventsTo = file;
+    logger.info({ path: file.path }, 'KAFKA_BROKERS not set: case events go to a local file');
+  } else {
+    caseEventsTo = createKafkaCaseEventPublisher({
+      brokers: config.KAFKA_BROKERS.split(','),
+      topic: config.KAFKA_CASE_EVENTS_TOPIC,
+      clientId: `risk-scoring-${replica}-cases`,
+      createTopic: config.KAFKA_CREATE_TOPIC,
+      logger,
+    });
+  }
+  relays.push(
+    createOutboxRelay({
+      store: stores.caseEvents,
+      publisher: caseEventsTo,
+      logger,
+      noun: 'case events',
+      observer: metrics.caseEventRelay,
+    }),
+  );
+  metrics.watchCaseEventOutbox(
+    stores.caseEvents,
+    config.KAFKA_BROKERS === undefined ? 'file' : 'kafka',
+  );
+  closers.push(
+    () => caseEventsTo.close(),
+    () => stores.caseEvents.close(),
+  );
+
   const windows = createWindowBuffer({
     store: stores.windows,
     windowSeconds: config.RISK_WINDOW_SECONDS,
@@ -147,13 +184,13 @@ export async function setupEmitters(
       ]);
       logger.info(
         { windows_written: written, decisions_logged: logged, outboxes_drained: drained },
-        'window buffer and flag outbox flushed for shutdown',
+        'window buffer and outboxes (flags, case events) flushed for shutdown',
       );
       for (const c of closers) {
         try {
           await c();
         } catch (err) {
-          logger.warn({ err }, 'error while closing the flag outbox');
+          logger.warn({ err }, 'error while closing an outbox or its destination');
         }
       }
     },

@@ -1,9 +1,11 @@
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createMemoryDecisionLog } from '../adapters/memory/memory-decision-log.ts';
+import { createMemoryOutbox } from '../adapters/memory/memory-outbox.ts';
 import { createMemoryRulesetStore } from '../adapters/memory/memory-ruleset-store.ts';
 import { createMemoryWindowStore } from '../adapters/memory/memory-window-store.ts';
 import { migrate } from '../adapters/postgres/migrations.ts';
+import { createPgCaseEventOutbox } from '../adapters/postgres/pg-case-event-outbox.ts';
 import { createPgDatabase } from '../adapters/postgres/pg-database.ts';
 import { createPgDecisionLog } from '../adapters/postgres/pg-decision-log.ts';
 import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.ts';
@@ -11,11 +13,13 @@ import { createPgRulesetStore } from '../adapters/postgres/pg-ruleset-store.ts';
 import { createPgWindowStore } from '../adapters/postgres/pg-window-store.ts';
 import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
 import { SqliteOpenError, openSqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
+import { createSqliteCaseEventOutbox } from '../adapters/sqlite/sqlite-case-event-outbox.ts';
 import { createSqliteDecisionLog } from '../adapters/sqlite/sqlite-decision-log.ts';
 import { createSqliteFlagOutbox } from '../adapters/sqlite/sqlite-flag-outbox.ts';
 import { migrateSqlite } from '../adapters/sqlite/sqlite-migrations.ts';
 import { createSqliteRulesetStore } from '../adapters/sqlite/sqlite-ruleset-store.ts';
 import { createSqliteWindowStore } from '../adapters/sqlite/sqlite-window-store.ts';
+import type { CaseEvent } from '../domain/case-event.ts';
 import type { DecisionLogStore } from '../pipeline/decision-log.ts';
 import type { OutboxStore } from '../pipeline/flag-outbox.ts';
 import type { RulesetStore } from '../pipeline/ruleset-store.ts';
@@ -27,6 +31,25 @@ import { createSqliteUserStore } from '../adapters/sqlite/sqlite-user-store.ts';
 import type { Config } from './config.ts';
 
 export type StoreMode = 'postgres' | 'sqlite' | 'memory';
+
+/**
+ * A resolution commits its case event inside the store's transaction, past the outbox's
+ * `append`: once it committed, the relay is told, so that it publishes at once rather than at
+ * its next poll (up to a second later).
+ */
+function announcingResolutions(
+  log: DecisionLogStore,
+  outbox: OutboxStore<CaseEvent>,
+): DecisionLogStore {
+  return {
+    ...log,
+    async resolveCase(...args) {
+      const resolved = await log.resolveCase(...args);
+      outbox.notifyAppended?.();
+      return resolved;
+    },
+  };
+}
 
 /** The embedded database's file, under DATA_DIR. */
 export const SQLITE_FILE = 'risk.sqlite';
@@ -44,6 +67,11 @@ export interface Stores {
   ping: (() => Promise<void>) | null;
   /** Creates the flag outbox kept in the durable store; null in memory mode (no such store). */
   openFlagOutbox: (() => OutboxStore) | null;
+  /**
+   * The outbox that `decisionLog` writes each resolved case's event to, in the transaction
+   * that resolves it (in memory in memory mode); a relay drains it (emit-setup.ts).
+   */
+  caseEvents: OutboxStore<CaseEvent>;
   close(): Promise<void>;
 }
 
@@ -73,14 +101,16 @@ export async function openStores(
       throw err;
     }
     const rulesets = createPgRulesetStore(db);
+    const caseEvents = createPgCaseEventOutbox({ db });
     return {
       mode: 'postgres',
       rulesets,
       users: createPgUserStore(db),
       windows: createPgWindowStore({ db }),
-      decisionLog: createPgDecisionLog({ db }),
+      decisionLog: announcingResolutions(createPgDecisionLog({ db }), caseEvents),
       ping: () => db.ping(),
       openFlagOutbox: () => createPgFlagOutbox({ db }),
+      caseEvents,
       async close() {
         await rulesets.close();
         await db.close();
@@ -94,14 +124,16 @@ export async function openStores(
     'EMBEDDED_STORE=memory: rule versions, windows, decisions and labels are kept in memory only',
   );
   const rulesets = createMemoryRulesetStore();
+  const caseEvents = createMemoryOutbox<CaseEvent>((e) => e.event_id);
   return {
     mode: 'memory',
     rulesets,
     users: createMemoryUserStore(),
     windows: createMemoryWindowStore(),
-    decisionLog: createMemoryDecisionLog(),
+    decisionLog: createMemoryDecisionLog(Date.now, caseEvents),
     ping: null,
     openFlagOutbox: null,
+    caseEvents,
     close: () => rulesets.close(),
   };
 }
@@ -121,12 +153,13 @@ function openSqliteStores(path: string, logger: PinoLogger): Stores {
     'DATABASE_URL not set: rules, windows and the flag outbox are kept in embedded SQLite',
   );
   const rulesets = createSqliteRulesetStore(db);
+  const caseEvents = createSqliteCaseEventOutbox({ db });
   return {
     mode: 'sqlite',
     rulesets,
     users: createSqliteUserStore(db),
     windows: createSqliteWindowStore({ db }),
-    decisionLog: createSqliteDecisionLog({ db }),
+    decisionLog: announcingResolutions(createSqliteDecisionLog({ db }), caseEvents),
     ping: () => {
       try {
         db.ping();
@@ -136,6 +169,7 @@ function openSqliteStores(path: string, logger: PinoLogger): Stores {
       }
     },
     openFlagOutbox: () => createSqliteFlagOutbox({ db }),
+    caseEvents,
     async close() {
       await rulesets.close();
       db.close();

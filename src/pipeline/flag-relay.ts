@@ -1,19 +1,21 @@
 import type { RiskFlag } from '../domain/flag.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { backoffDelay } from './backoff.ts';
-import type { ClaimedBatch, FlagPublisher, OutboxStore } from './flag-outbox.ts';
+import type { ClaimedBatch, OutboxStore, Publisher } from './flag-outbox.ts';
 import { untilDeadline } from './deadline.ts';
 import type { Logger } from './logger.ts';
 
-export interface RelayObserver {
-  published(store: string, flags: readonly RiskFlag[]): void;
+export interface RelayObserver<R = RiskFlag> {
+  published(store: string, records: readonly R[]): void;
   failed(store: string, count: number): void;
 }
 
-export interface FlagRelayOptions {
-  store: OutboxStore;
-  publisher: FlagPublisher;
+export interface OutboxRelayOptions<R> {
+  store: OutboxStore<R>;
+  publisher: Publisher<R>;
   logger: Logger;
+  /** What the records are, in log lines and the logger's `component` (default `flags`). */
+  noun?: string;
   /**
    * After an append wakes an idle relay, wait this long for more flags before claiming: a
    * bounded linger, so a burst goes out as one request while a lone flag waits a few ms at most.
@@ -25,15 +27,17 @@ export interface FlagRelayOptions {
   /** How often an idle relay looks anyway (flags due for a retry, rows other replicas left). */
   pollIntervalMs?: number;
   backoff?: BackoffPolicy;
-  observer?: RelayObserver;
+  observer?: RelayObserver<R>;
   random?: () => number;
 }
 
-export interface FlagRelay {
+export type FlagRelayOptions = OutboxRelayOptions<RiskFlag>;
+
+export interface OutboxRelay {
   start(): void;
   /**
    * Publishes what is due until the outbox has nothing left to claim or `deadlineMs` (epoch)
-   * passes, then stops. Resolves true when the outbox was emptied. Flags left behind stay in
+   * passes, then stops. Resolves true when the outbox was emptied. Records left behind stay in
    * the outbox for the next start (or another replica).
    */
   drain(deadlineMs: number): Promise<boolean>;
@@ -42,15 +46,22 @@ export interface FlagRelay {
 
 export const DEFAULT_RELAY_BACKOFF: BackoffPolicy = { minMs: 200, maxMs: 10_000 };
 
+/** The relay of the flag outbox (the name it had before it carried case events too). */
+export type FlagRelay = OutboxRelay;
+
 /**
- * Moves flags from a durable outbox to the broker: claim a batch, publish it, forget it once
+ * Moves records from a durable outbox to the broker: claim a batch, publish it, forget it once
  * acknowledged; on failure offer the batch again after an exponential backoff with jitter.
  * Delivery is at least once: a publish whose acknowledgement is lost (or a crash between the
- * acknowledgement and `ack()`) sends the flags again, with the same flag ids.
+ * acknowledgement and `ack()`) sends the records again, with the same ids.
  */
-export function createFlagRelay(opts: FlagRelayOptions): FlagRelay {
+export function createOutboxRelay<R>(opts: OutboxRelayOptions<R>): OutboxRelay {
   const { store, publisher, observer } = opts;
-  const log = opts.logger.child({ component: 'flag-relay', outbox: store.name });
+  const noun = opts.noun ?? 'flags';
+  const log = opts.logger.child({
+    component: noun === 'flags' ? 'flag-relay' : `${noun.replaceAll(' ', '-')}-relay`,
+    outbox: store.name,
+  });
   const lingerMs = opts.lingerMs ?? 5;
   const batchMax = opts.batchMax ?? 500;
   const pollIntervalMs = opts.pollIntervalMs ?? 1000;
@@ -75,12 +86,12 @@ export function createFlagRelay(opts: FlagRelayOptions): FlagRelay {
   async function loop(): Promise<void> {
     while (!stopped) {
       woken = false;
-      let batch: ClaimedBatch | null;
+      let batch: ClaimedBatch<R> | null;
       try {
         batch = await store.claim(batchMax);
       } catch (err) {
         failures += 1;
-        warn(err, 'claiming flags from the outbox failed');
+        warn(err, `claiming ${noun} from the outbox failed`);
         await nap.sleep('backoff', backoffDelay(failures, backoff, random));
         continue;
       }
@@ -89,7 +100,7 @@ export function createFlagRelay(opts: FlagRelayOptions): FlagRelay {
           for (const notify of idleWaiters.splice(0)) notify();
           if (draining) return;
         } else if (draining) {
-          // Flags released after a failure are not due yet: the outbox is not drained.
+          // Records released after a failure are not due yet: the outbox is not drained.
           await nap.sleep('backoff', 50);
           continue;
         }
@@ -97,26 +108,26 @@ export function createFlagRelay(opts: FlagRelayOptions): FlagRelay {
         continue;
       }
       try {
-        await publisher.publish(batch.flags);
+        await publisher.publish(batch.records);
       } catch (err) {
         failures += 1;
         const delay = backoffDelay(failures, backoff, random);
-        observer?.failed(store.name, batch.flags.length);
-        warn(err, `publishing ${batch.flags.length} flags failed; retrying in ${delay} ms`);
+        observer?.failed(store.name, batch.records.length);
+        warn(err, `publishing ${batch.records.length} ${noun} failed; retrying in ${delay} ms`);
         await batch.release(delay, errorMessage(err)).catch((e: unknown) => {
-          warn(e, 'releasing claimed flags failed (they are offered again when the claim expires)');
+          warn(e, `releasing claimed ${noun} failed (offered again when the claim expires)`);
         });
         await nap.sleep('backoff', delay);
         continue;
       }
-      if (failures > 0) log.info({ after_failures: failures }, 'publishing flags again');
+      if (failures > 0) log.info({ after_failures: failures }, `publishing ${noun} again`);
       failures = 0;
-      observer?.published(store.name, batch.flags);
+      observer?.published(store.name, batch.records);
       try {
         await batch.ack();
       } catch (err) {
-        // Published but still in the outbox: they will be sent again, with the same flag ids.
-        warn(err, 'forgetting published flags failed');
+        // Published but still in the outbox: they will be sent again, with the same ids.
+        warn(err, `forgetting published ${noun} failed`);
       }
     }
   }
@@ -138,7 +149,7 @@ export function createFlagRelay(opts: FlagRelayOptions): FlagRelay {
   return {
     start() {
       running ??= loop().catch((err: unknown) => {
-        log.error({ err }, 'flag relay stopped unexpectedly');
+        log.error({ err }, `${noun} relay stopped unexpectedly`);
       });
     },
     async drain(deadlineMs) {
@@ -152,6 +163,11 @@ export function createFlagRelay(opts: FlagRelayOptions): FlagRelay {
     },
     stop,
   };
+}
+
+/** The flag outbox's relay, as before the outbox was generalised. */
+export function createFlagRelay(opts: FlagRelayOptions): FlagRelay {
+  return createOutboxRelay(opts);
 }
 
 /** A sleep that an append can cut short (when idle) and a stop can end (always). */

@@ -20,13 +20,13 @@ export function outboxConformance(name: string, make: () => Promise<OutboxStore>
         assert.equal((await outbox.stats()).depth, 12);
         const a = await outbox.claim(5);
         assert.deepEqual(
-          a?.flags.map((f) => f.flag_id),
+          a?.records.map((f) => f.flag_id),
           flags.slice(0, 5).map((f) => f.flag_id),
         );
         await a?.ack();
         const rest = await outbox.claim(100);
         assert.deepEqual(
-          rest?.flags.map((f) => f.flag_id),
+          rest?.records.map((f) => f.flag_id),
           flags.slice(5).map((f) => f.flag_id),
         );
         await rest?.ack();
@@ -55,7 +55,7 @@ export function outboxConformance(name: string, make: () => Promise<OutboxStore>
           30_000,
           'the released batch claimable again',
         );
-        assert.deepEqual(got.batch?.flags, [flag]);
+        assert.deepEqual(got.batch?.records, [flag]);
         await got.batch?.ack();
       } finally {
         await outbox.close();

@@ -60,7 +60,7 @@ export class MemoryOutbox implements OutboxStore {
     if (due.length === 0) return Promise.resolve(null);
     for (const r of due) r.dueAt = now + 60_000; // leased
     return Promise.resolve({
-      flags: due.map((r) => r.flag),
+      records: due.map((r) => r.flag),
       oldestAppendedAtMs: Math.min(...due.map((r) => r.at)),
       ack: () => {
         for (const r of due) this.rows.splice(this.rows.indexOf(r), 1);

@@ -6,8 +6,17 @@ import { PACKAGE_ROOT } from '../../src/app/paths.ts';
 
 /** A validator for the repository's JSON Schema of risk.flag.v1 (what alert teams are given). */
 export function flagSchemaValidator() {
+  return schemaValidator('risk.flag.v1');
+}
+
+/** The same for risk.case-event.v1 (what the payment system is given). */
+export function caseEventSchemaValidator() {
+  return schemaValidator('risk.case-event.v1');
+}
+
+function schemaValidator(name: string) {
   const schema = JSON.parse(
-    readFileSync(join(PACKAGE_ROOT, 'src/domain/schemas/risk.flag.v1.json'), 'utf8'),
+    readFileSync(join(PACKAGE_ROOT, `src/domain/schemas/${name}.json`), 'utf8'),
   ) as object;
   const ajv = new Ajv2020({ allErrors: true, strict: true });
   ajvFormats.default(ajv);

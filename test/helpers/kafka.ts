@@ -65,6 +65,39 @@ export interface FlagCollector {
 }
 
 export async function collectFlags(topic: string): Promise<FlagCollector> {
+  const c = await collectMessages<RiskFlag>(topic);
+  const received: ReceivedFlag[] = [];
+  const add = (m: ReceivedMessage<RiskFlag>) =>
+    received.push({ flag: m.value, key: m.key, at: m.at });
+  // The same array object stays the one tests read: it is filled as messages arrive.
+  for (const m of c.received) add(m);
+  c.onMessage(add);
+  return {
+    received,
+    ids: () => new Set(received.map((r) => r.flag.flag_id)),
+    caughtUp: () => c.caughtUp(),
+    stop: () => c.stop(),
+  };
+}
+
+export interface ReceivedMessage<T> {
+  value: T;
+  key: string | undefined;
+  headers: Record<string, string>;
+  /** Wall-clock time of receipt (epoch ms). */
+  at: number;
+}
+
+/** Every JSON message of a topic from the beginning, duplicates included, in arrival order. */
+export interface MessageCollector<T> {
+  received: Array<ReceivedMessage<T>>;
+  onMessage(listener: (m: ReceivedMessage<T>) => void): void;
+  /** As FlagCollector's. */
+  caughtUp(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export async function collectMessages<T>(topic: string): Promise<MessageCollector<T>> {
   const consumer: Consumer = client(`collector-${topic}`).consumer({
     groupId: `collector-${randomUUID().slice(0, 8)}`,
     allowAutoTopicCreation: false,
@@ -73,24 +106,32 @@ export async function collectFlags(topic: string): Promise<FlagCollector> {
     heartbeatInterval: 1_000,
     retry: { retries: 100, initialRetryTime: 300, maxRetryTime: 3_000 },
   });
-  const received: ReceivedFlag[] = [];
+  const received: Array<ReceivedMessage<T>> = [];
+  const listeners: Array<(m: ReceivedMessage<T>) => void> = [];
   const nextOffset = new Map<number, number>();
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     eachMessage: ({ partition, message }) => {
       nextOffset.set(partition, Number(message.offset) + 1);
-      received.push({
-        flag: JSON.parse(message.value?.toString() ?? 'null') as RiskFlag,
+      const m: ReceivedMessage<T> = {
+        value: JSON.parse(message.value?.toString() ?? 'null') as T,
         key: message.key?.toString(),
+        headers: Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        ),
         at: Date.now(),
-      });
+      };
+      received.push(m);
+      for (const l of listeners) l(m);
       return Promise.resolve();
     },
   });
   return {
     received,
-    ids: () => new Set(received.map((r) => r.flag.flag_id)),
+    onMessage(listener) {
+      listeners.push(listener);
+    },
     async caughtUp() {
       const admin = client(`offsets-${topic}`).admin();
       await admin.connect();
@@ -121,6 +162,8 @@ export function serverModeEnv(
     DATA_DIR: dataDir,
     KAFKA_BROKERS,
     KAFKA_FLAGS_TOPIC: topic,
+    // A topic of its own beside each flags topic, so tests never read each other's events.
+    KAFKA_CASE_EVENTS_TOPIC: `${topic}-cases`,
     KAFKA_CREATE_TOPIC: 'false',
     ...extra,
   };

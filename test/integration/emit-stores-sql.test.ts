@@ -41,7 +41,7 @@ describe('PostgreSQL outbox between replicas', () => {
     await a.append(flags[0]!);
     assert.equal((await a.stats()).depth, 20);
     const [x, y] = await Promise.all([a.claim(12), b.claim(12)]);
-    const ids = [...(x?.flags ?? []), ...(y?.flags ?? [])].map((f) => f.flag_id);
+    const ids = [...(x?.records ?? []), ...(y?.records ?? [])].map((f) => f.flag_id);
     assert.equal(ids.length, 20);
     assert.equal(new Set(ids).size, 20);
     await Promise.all([x?.ack(), y?.ack()]);

@@ -185,7 +185,7 @@ export async function openFileFlagOutbox(opts: FileFlagOutboxOptions): Promise<O
         return null;
       }
       return {
-        flags: lines.map((l) => l.flag),
+        records: lines.map((l) => l.flag),
         oldestAppendedAtMs: Math.min(...lines.map((l) => l.appended_at)),
         async ack() {
           cursor = end;

@@ -1,7 +1,7 @@
 import type * as PlatformaticKafka from '@platformatic/kafka';
 import type { Producer } from '@platformatic/kafka';
 import type { RiskFlag } from '../../domain/flag.ts';
-import type { FlagPublisher } from '../../pipeline/flag-outbox.ts';
+import type { FlagPublisher, Publisher } from '../../pipeline/flag-outbox.ts';
 import type { Logger } from '../../pipeline/logger.ts';
 
 export interface KafkaFlagPublisherOptions {
@@ -11,6 +11,14 @@ export interface KafkaFlagPublisherOptions {
   clientId?: string;
   /** Create the topic (broker defaults for partitions and replicas) if it does not exist. */
   createTopic?: boolean;
+}
+
+/** How one kind of record becomes a message: its key and headers (the value is its JSON). */
+export interface KafkaMessageShape<R> {
+  /** `flags`, `case events`: for log lines. */
+  noun: string;
+  keyOf(record: R): string;
+  headersOf(record: R): Record<string, string>;
 }
 
 /** Each request is retried this often inside one publish, with a doubling delay. */
@@ -37,6 +45,22 @@ const retryDelay = (_client: unknown, _op: string, attempt: number): number =>
  * sequence. A batch resent that way may be stored twice; consumers deduplicate on flag_id.
  */
 export function createKafkaFlagPublisher(opts: KafkaFlagPublisherOptions): FlagPublisher {
+  return createKafkaPublisher<RiskFlag>(opts, {
+    noun: 'flags',
+    keyOf: (f) => f.account_id,
+    headersOf: (f) => ({ schema: f.schema, flag_id: f.flag_id }),
+  });
+}
+
+/**
+ * The same producer settings and failure handling for any record kind (case events, DESIGN.md
+ * §4.9, go to their own topic through their own producer, so a stuck flags batch never holds
+ * them up, nor they it).
+ */
+export function createKafkaPublisher<R>(
+  opts: KafkaFlagPublisherOptions,
+  shape: KafkaMessageShape<R>,
+): Publisher<R> {
   const log = opts.logger.child({ component: 'kafka-publisher', topic: opts.topic });
   const base = {
     clientId: opts.clientId ?? 'risk-scoring',
@@ -62,7 +86,7 @@ export function createKafkaFlagPublisher(opts: KafkaFlagPublisherOptions): FlagP
       if (!existing.includes(opts.topic)) {
         try {
           await admin.createTopics({ topics: [opts.topic] }); // broker defaults
-          log.info({}, 'flags topic created');
+          log.info({}, `${shape.noun} topic created`);
         } catch (err) {
           // Another replica created it between the list and the create.
           if (!(await admin.listTopics()).includes(opts.topic)) throw err;
@@ -92,8 +116,8 @@ export function createKafkaFlagPublisher(opts: KafkaFlagPublisherOptions): FlagP
   }
 
   return {
-    async publish(flags: readonly RiskFlag[]) {
-      if (flags.length === 0) return;
+    async publish(records: readonly R[]) {
+      if (records.length === 0) return;
       try {
         if (!topicReady) {
           await ensureTopic();
@@ -102,11 +126,11 @@ export function createKafkaFlagPublisher(opts: KafkaFlagPublisherOptions): FlagP
         await (
           await current()
         ).send({
-          messages: flags.map((f) => ({
+          messages: records.map((r) => ({
             topic: opts.topic,
-            key: f.account_id,
-            value: JSON.stringify(f),
-            headers: { schema: f.schema, flag_id: f.flag_id },
+            key: shape.keyOf(r),
+            value: JSON.stringify(r),
+            headers: shape.headersOf(r),
           })),
         });
       } catch (err) {

@@ -1,12 +1,22 @@
+import type { CaseEvent } from '../../domain/case-event.ts';
+import { resolvedCaseEvent } from '../../domain/case-event.ts';
 import type { Case, DecisionRecord, Label } from '../../domain/outcomes.ts';
 import { countPerformance } from '../../domain/outcomes.ts';
 import type { DecisionLogStore, LabelEvent } from '../../pipeline/decision-log.ts';
+import type { Outbox } from '../../pipeline/flag-outbox.ts';
 import { caseRefusal, caseRefusals } from '../../pipeline/decision-log.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** The decision log, labels and cases in memory (EMBEDDED_STORE=memory, tests): lost at exit. */
-export function createMemoryDecisionLog(now: () => number = Date.now): DecisionLogStore {
+/**
+ * The decision log, labels and cases in memory (EMBEDDED_STORE=memory, tests): lost at exit.
+ * A resolution appends the case's `resolved` event to `caseEvents` in the same synchronous
+ * step (see memory-outbox.ts), as the SQL stores write it in the same transaction.
+ */
+export function createMemoryDecisionLog(
+  now: () => number = Date.now,
+  caseEvents?: Outbox<CaseEvent>,
+): DecisionLogStore {
   const decisions = new Map<string, DecisionRecord>();
   const history = new Map<string, LabelEvent[]>();
   const current = new Map<string, Label>();
@@ -123,7 +133,11 @@ export function createMemoryDecisionLog(now: () => number = Date.now): DecisionL
         resolved_at: iso(nowMs),
       });
       label(c.transaction_id, outcome, 'case', nowMs, nowMs);
-      return Promise.resolve(copy(c));
+      const resolved = copy(c);
+      const account = decisions.get(c.transaction_id)?.account_id ?? '';
+      return (caseEvents?.append(resolvedCaseEvent(resolved, account)) ?? Promise.resolve()).then(
+        () => resolved,
+      );
     },
     caseStats() {
       let open = 0;

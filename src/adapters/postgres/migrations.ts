@@ -215,6 +215,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ruleset_audit ADD COLUMN proposal_id bigint REFERENCES ruleset_proposals (id);
     `,
   },
+  {
+    id: 7,
+    name: 'risk_case_event_outbox',
+    sql: `
+      -- DESIGN.md §4.9: a resolved case's event, inserted in the transaction that resolves the
+      -- case (a transactional outbox), kept until the broker acknowledged it; claimed and
+      -- leased like risk_flag_outbox.
+      CREATE TABLE risk_case_event_outbox (
+        event_id        uuid PRIMARY KEY,
+        payload         json NOT NULL,
+        created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+        attempts        integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        last_error      text
+      );
+      CREATE INDEX risk_case_event_outbox_due ON risk_case_event_outbox (next_attempt_at);
+    `,
+  },
 ];
 
 /** Any constant works; it only has to be the same for every replica of this service. */

@@ -1,7 +1,9 @@
+import { resolvedCaseEvent } from '../../domain/case-event.ts';
 import type { Case, CaseStatus, Label, PerformanceCounts } from '../../domain/outcomes.ts';
 import type { DecisionLogStore, LabelEvent } from '../../pipeline/decision-log.ts';
 import { caseRefusal, caseRefusals } from '../../pipeline/decision-log.ts';
 import type { Database, Queryable } from './database.ts';
+import { insertPgCaseEvent } from './pg-case-event-outbox.ts';
 
 // One statement per batch: the records as one JSON parameter, unpacked by the server.
 const APPEND = `
@@ -124,7 +126,22 @@ async function lockedCase(tx: Queryable, caseId: string): Promise<Case> {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The decision log in PostgreSQL (migrations.ts, step 4). */
+/**
+ * The account of a case's transaction (the case event's key). The decision is written in the
+ * transaction that opens the case, so it is there; '' only if a row was removed by hand.
+ */
+async function accountOf(tx: Queryable, transactionId: string): Promise<string> {
+  const [row] = await tx.query<{ account_id: string }>(
+    'SELECT account_id FROM risk_decisions WHERE transaction_id = $1',
+    [transactionId],
+  );
+  return row?.account_id ?? '';
+}
+
+/**
+ * The decision log in PostgreSQL (migrations.ts, step 4). A resolution also writes the case's
+ * `resolved` event to risk_case_event_outbox in its own transaction (step 7).
+ */
 export function createPgDecisionLog(opts: { db: Database }): DecisionLogStore {
   const { db } = opts;
   return {
@@ -187,7 +204,12 @@ export function createPgDecisionLog(opts: { db: Database }): DecisionLogStore {
           JSON.stringify([{ transaction_id: c.transaction_id, label: outcome, source: 'case' }]),
           at,
         ]);
-        return lockedCase(tx, caseId);
+        const resolved = await lockedCase(tx, caseId);
+        await insertPgCaseEvent(
+          tx,
+          resolvedCaseEvent(resolved, await accountOf(tx, c.transaction_id)),
+        );
+        return resolved;
       });
     },
     async caseStats() {

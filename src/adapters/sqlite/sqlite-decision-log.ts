@@ -1,3 +1,4 @@
+import { resolvedCaseEvent } from '../../domain/case-event.ts';
 import type {
   Case,
   CaseStatus,
@@ -7,6 +8,7 @@ import type {
 } from '../../domain/outcomes.ts';
 import type { DecisionLogStore, LabelEvent } from '../../pipeline/decision-log.ts';
 import { caseRefusal, caseRefusals } from '../../pipeline/decision-log.ts';
+import { insertSqliteCaseEvent } from './sqlite-case-event-outbox.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 const INSERT_DECISION = `
@@ -99,7 +101,11 @@ function caseOf(r: CaseRow): Case {
   };
 }
 
-/** The decision log in the embedded SQLite file (see sqlite-migrations.ts, step 4). */
+/**
+ * The decision log in the embedded SQLite file (see sqlite-migrations.ts, step 4). A
+ * resolution also writes the case's `resolved` event to risk_case_event_outbox in its own
+ * transaction (step 7).
+ */
 export function createSqliteDecisionLog(opts: {
   db: SqliteDatabase;
   now?: () => number;
@@ -221,7 +227,14 @@ export function createSqliteDecisionLog(opts: {
             .statement(INSERT_LABEL)
             .run(c.transaction_id, outcome, 'case', nowMs, nowMs);
           db.statement(SET_CURRENT).run(c.transaction_id, outcome, lastInsertRowid);
-          return caseNow(caseId);
+          const resolved = caseNow(caseId);
+          // The decision is written with the case; '' only if a row was removed by hand.
+          const account = db.get<{ account_id: string }>(
+            'SELECT account_id FROM risk_decisions WHERE transaction_id = ?',
+            c.transaction_id,
+          );
+          insertSqliteCaseEvent(db, resolvedCaseEvent(resolved, account?.account_id ?? ''), now());
+          return resolved;
         }),
       );
     },

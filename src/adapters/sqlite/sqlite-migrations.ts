@@ -54,6 +54,24 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     `,
   },
   {
+    id: 7,
+    name: 'risk_case_event_outbox',
+    sql: `
+      -- DESIGN.md §4.9: a resolved case's event, inserted in the transaction that resolves the
+      -- case (a transactional outbox), kept until its destination took it; as risk_flag_outbox.
+      CREATE TABLE risk_case_event_outbox (
+        seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id           TEXT NOT NULL UNIQUE,
+        payload            TEXT NOT NULL,
+        created_at_ms      INTEGER NOT NULL,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at_ms INTEGER NOT NULL,
+        last_error         TEXT
+      ) STRICT;
+      CREATE INDEX risk_case_event_outbox_due ON risk_case_event_outbox (next_attempt_at_ms, seq);
+    `,
+  },
+  {
     id: 2,
     name: 'risk_windows',
     sql: `

@@ -112,7 +112,7 @@ describe('SQLite flag outbox', () => {
     const first = await outbox.claim(3);
     const second = await outbox.claim(10);
     assert.deepEqual(
-      [...(first?.flags ?? []), ...(second?.flags ?? [])].map((f) => f.flag_id),
+      [...(first?.records ?? []), ...(second?.records ?? [])].map((f) => f.flag_id),
       flags.map((f) => f.flag_id),
     );
     assert.equal(await outbox.claim(10), null, 'every row is leased');
@@ -134,7 +134,7 @@ describe('SQLite flag outbox', () => {
     try {
       const reopened = createSqliteFlagOutbox({ db });
       const batch = await reopened.claim(10);
-      assert.deepEqual(batch?.flags, flags);
+      assert.deepEqual(batch?.records, flags);
       await batch?.ack();
     } finally {
       db.close();

@@ -28,7 +28,7 @@ async function claimAll(outbox: OutboxStore, batch = 100): Promise<RiskFlag[]> {
   for (;;) {
     const c = await outbox.claim(batch);
     if (c === null) return out;
-    out.push(...c.flags);
+    out.push(...c.records);
     await c.ack();
   }
 }
@@ -41,7 +41,7 @@ describe('file flag outbox', () => {
     assert.equal((await outbox.stats()).depth, 25);
     const first = await outbox.claim(10);
     assert.deepEqual(
-      first?.flags.map((f) => f.flag_id),
+      first?.records.map((f) => f.flag_id),
       flags.slice(0, 10).map((f) => f.flag_id),
     );
     await first?.ack();
@@ -59,7 +59,7 @@ describe('file flag outbox', () => {
     await outbox.append(makeFlag());
     const c = await outbox.claim(10);
     await c?.release(0, 'broker down');
-    assert.equal((await outbox.claim(10))?.flags.length, 1);
+    assert.equal((await outbox.claim(10))?.records.length, 1);
     await outbox.close();
   });
 

@@ -8,6 +8,7 @@ describe('loadConfig', () => {
     assert.equal(c.HTTP_PORT, 8080);
     assert.equal(c.GRPC_PORT, 50051);
     assert.equal(c.KAFKA_FLAGS_TOPIC, 'risk.flags');
+    assert.equal(c.KAFKA_CASE_EVENTS_TOPIC, 'risk.case-events');
     assert.equal(c.RISK_WINDOW_SECONDS, 60);
     assert.equal(c.REDIS_URL, undefined);
     assert.equal(c.DATABASE_URL, undefined);
@@ -57,6 +58,9 @@ describe('loadConfig', () => {
     [{ RISK_WINDOW_SECONDS: '0' }, 'RISK_WINDOW_SECONDS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ RULES_ENGINE: 'drools' }, 'RULES_ENGINE'],
+    [{ KAFKA_CASE_EVENTS_TOPIC: 'case events' }, 'KAFKA_CASE_EVENTS_TOPIC'],
+    [{ KAFKA_CASE_EVENTS_TOPIC: 'x'.repeat(250) }, 'KAFKA_CASE_EVENTS_TOPIC'],
+    [{ KAFKA_CASE_EVENTS_TOPIC: 'risk.flags' }, 'KAFKA_CASE_EVENTS_TOPIC'],
     [
       { DECISION_REVIEW_THRESHOLD: '90', DECISION_DECLINE_THRESHOLD: '80' },
       'DECISION_REVIEW_THRESHOLD',
