@@ -480,6 +480,8 @@ test(
     const db = await createThrowawayDb('console_cases');
     const topic = uniqueTopic('console-cases-flags');
     await createTopic(topic);
+    // The walk resolves cases: their events go to the topic serverModeEnv names beside it.
+    await createTopic(`${topic}-cases`);
     const prefix = uniquePrefix('console-cases');
     try {
       await walk(
@@ -494,6 +496,7 @@ test(
       const redis = connectTestRedis();
       await dropPrefix(redis, prefix).finally(() => redis.quit());
       await deleteTopic(topic);
+      await deleteTopic(`${topic}-cases`);
       await db.drop();
     }
   },
