@@ -19,8 +19,10 @@ export async function startServer(
   env: Record<string, string>,
   listenPattern = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/,
   timeoutMs = 20_000,
+  /** Node flags before the script, e.g. `--cpu-prof`. */
+  nodeArgs: readonly string[] = [],
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
