@@ -38,6 +38,8 @@ export interface WindowSamples {
   /** Folded stacks, `root;…;leaf <µs>` per line, heaviest first. */
   folded: string[];
   selfTimes: SelfTime[];
+  /** Time with the frame anywhere on the stack (counted once per stack), heaviest first. */
+  totalTimes: SelfTime[];
   /** Sampled time in the window, idle excluded, µs. */
   busyUs: number;
   idleUs: number;
@@ -101,6 +103,7 @@ export function windowSamples(
   }
   const stacks = new Map<string, number>();
   const self = new Map<string, SelfTime>();
+  const total = new Map<string, SelfTime>();
   let busyUs = 0;
   let idleUs = 0;
   for (const [id, us] of selfById) {
@@ -111,10 +114,22 @@ export function windowSamples(
     }
     busyUs += us;
     const names: string[] = [];
+    const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const f = byId.get(at)!.callFrame;
       if (f.functionName === '(root)') break;
-      names.push(frameName(f, root));
+      const name = frameName(f, root);
+      names.push(name);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const frame = name.replaceAll('\u00a0', ' ');
+      const entry = total.get(frame) ?? {
+        frame,
+        area: areaOf(shortUrl(f.url, root), f.functionName),
+        selfUs: 0,
+      };
+      entry.selfUs += us;
+      total.set(frame, entry);
     }
     const key = names.reverse().join(';');
     stacks.set(key, (stacks.get(key) ?? 0) + us);
@@ -134,6 +149,7 @@ export function windowSamples(
       .filter(([, us]) => us > 0)
       .map(([k, us]) => `${k} ${Math.round(us)}`),
     selfTimes: [...self.values()].sort((a, b) => b.selfUs - a.selfUs),
+    totalTimes: [...total.values()].sort((a, b) => b.selfUs - a.selfUs),
     busyUs,
     idleUs,
   };

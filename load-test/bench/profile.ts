@@ -137,6 +137,9 @@ const { stdout: svg } = await run(
 writeFileSync(`${base}.svg`, svg);
 
 const perRequest = (us: number): string => (us / window.requests).toFixed(1);
+// A share of the sampled time, in µs of process CPU per request.
+const cpuPerRequest = (us: number): string =>
+  ((us / w.busyUs) * (window.cpuUs / window.requests)).toFixed(1);
 const share = (us: number): string => `${((100 * us) / w.busyUs).toFixed(1)}%`;
 const md = [
   `# CPU profile: ${title}`,
@@ -148,8 +151,10 @@ const md = [
   '',
   `- ${Math.round(window.rps).toLocaleString('en-US')} requests/s; ` +
     `${perRequest(window.cpuUs)} µs of process CPU per request (/proc, all threads); ` +
-    `${perRequest(w.busyUs)} µs per request on the main thread's samples ` +
-    `(idle ${((100 * w.idleUs) / (w.busyUs + w.idleUs)).toFixed(0)}% of the window).`,
+    `${perRequest(w.busyUs)} µs per request of the main thread's sampled time, which is wall ` +
+    'time between samples and so also counts waits for a core on a busy machine (idle ' +
+    `${((100 * w.idleUs) / (w.busyUs + w.idleUs)).toFixed(0)}% of the window). The tables ` +
+    'give each share of the sampled time, and µs/request as that share of the /proc CPU.',
   `- Flame graph: [${stamp}-${label}.svg](${stamp}-${label}.svg) (inferno; open it in a browser ` +
     'to search and zoom).',
   '',
@@ -159,7 +164,7 @@ const md = [
   '|---|---|---|',
   ...byArea(w.selfTimes)
     .slice(0, 20)
-    .map((a) => `| ${a.area} | ${perRequest(a.selfUs)} | ${share(a.selfUs)} |`),
+    .map((a) => `| ${a.area} | ${cpuPerRequest(a.selfUs)} | ${share(a.selfUs)} |`),
   '',
   '## Top 40 functions by self time',
   '',
@@ -169,10 +174,22 @@ const md = [
     .slice(0, 40)
     .map(
       (s) =>
-        `| \`${s.frame.replaceAll('|', '\\|')}\` | ${s.area} | ${perRequest(s.selfUs)} | ${share(s.selfUs)} |`,
+        `| \`${s.frame.replaceAll('|', '\\|')}\` | ${s.area} | ${cpuPerRequest(s.selfUs)} | ${share(s.selfUs)} |`,
+    ),
+  '',
+  '## Our functions by total time (self + callees)',
+  '',
+  '| function | area | µs/request | share |',
+  '|---|---|---|---|',
+  ...w.totalTimes
+    .filter((s) => s.area.startsWith('src/'))
+    .slice(0, 30)
+    .map(
+      (s) =>
+        `| \`${s.frame.replaceAll('|', '\\|')}\` | ${s.area} | ${cpuPerRequest(s.selfUs)} | ${share(s.selfUs)} |`,
     ),
   '',
 ].join('\n');
 writeFileSync(`${base}.md`, md);
-rmSync(profDir, { recursive: true, force: true });
-log(`wrote ${base}.svg and ${base}.md`);
+rmSync(join(profDir, file));
+log(`wrote ${base}.svg and ${base}.md; the folded stacks are in ${foldedPath}`);
