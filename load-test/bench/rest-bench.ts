@@ -13,6 +13,8 @@ export interface RestBenchOptions extends ServiceBenchOptions {
 
 /** The runs the targets table (targets.ts) reads. */
 export interface RestFigures {
+  /** The open loop's rate, requests/s. */
+  rate: number;
   ceiling: Measured;
   redisOnly: Measured;
   allOn: Measured;
@@ -158,5 +160,8 @@ export async function restBench(
       notes: [`The collector received ${spans.toLocaleString('en-US')} spans.`],
     },
   ];
-  return { sections, figures: { ceiling, redisOnly, allOn, openCeiling, openAllOn } };
+  return {
+    sections,
+    figures: { rate: o.fixedRate, ceiling, redisOnly, allOn, openCeiling, openAllOn },
+  };
 }

@@ -65,11 +65,18 @@ export function targetsSection(f: RunFigures): BenchSection | null {
         met(r.allOn.throughput / r.ceiling.throughput >= 0.4),
       ],
       [
-        `open loop at ${Math.round(r.openCeiling.throughput).toLocaleString('en-US')} req/s: p99 ms (× ceiling's p99)`,
-        `${round(r.openAllOn.p99Ms, 2)} (${(r.openAllOn.p99Ms / r.openCeiling.p99Ms).toFixed(1)}×)`,
-        round(r.openCeiling.p99Ms, 2),
+        `open loop at ${r.rate.toLocaleString('en-US')} req/s asked, Redis + PostgreSQL + Kafka: p99 ms (× ceiling's p99)`,
+        `${round(r.openAllOn.p99Ms, 2)} (${(r.openAllOn.p99Ms / r.openCeiling.p99Ms).toFixed(1)}×; ` +
+          `${Math.round(r.openAllOn.throughput).toLocaleString('en-US')} req/s answered, ` +
+          `${(r.openAllOn.errors + r.openAllOn.non2xx).toLocaleString('en-US')} errors)`,
+        `${round(r.openCeiling.p99Ms, 2)} (${Math.round(r.openCeiling.throughput).toLocaleString('en-US')} req/s, ` +
+          `${(r.openCeiling.errors + r.openCeiling.non2xx).toLocaleString('en-US')} errors)`,
         '≤ 3×',
-        met(r.openAllOn.p99Ms <= 3 * r.openCeiling.p99Ms && r.openAllOn.errors === 0),
+        // Met only if every request was answered: a p99 of the answered part says nothing.
+        met(
+          r.openAllOn.p99Ms <= 3 * r.openCeiling.p99Ms &&
+            r.openAllOn.errors + r.openAllOn.non2xx === 0,
+        ),
       ],
     );
   }
