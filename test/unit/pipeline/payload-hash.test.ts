@@ -19,7 +19,7 @@ test(
       ...Array.from({ length: 500 }, next),
     ];
     for (const tx of txs) {
-      const expected = createHash('sha256').update(stringify(tx)!).digest('base64url');
+      const expected = createHash('sha256').update(stringify(tx)).digest('base64url');
       assert.equal(hashPayload(tx), expected, tx.transaction_id);
     }
     const tx = makeTx();
