@@ -9,6 +9,7 @@
  * names' tail), PROFILE_INTERVAL_US (250, the sampling interval), REDIS_URL (the local
  * services'; unset: velocity in memory). The service keeps rules, windows and flags in its
  * embedded store (a throwaway DATA_DIR). Needs `inferno-flamegraph` (`cargo install inferno`).
+ * The tables are plain markdown: run `npx prettier --write docs/perf` before committing them.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -193,3 +194,4 @@ const md = [
 writeFileSync(`${base}.md`, md);
 rmSync(join(profDir, file));
 log(`wrote ${base}.svg and ${base}.md; the folded stacks are in ${foldedPath}`);
+log('before committing the table: npx prettier --write docs/perf');
