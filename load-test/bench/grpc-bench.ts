@@ -29,6 +29,12 @@ interface CpuUse {
 }
 type Measured = GrpcLoadResult & CpuUse;
 
+/** The runs the targets table (targets.ts) reads: ScoreStream at REST's concurrency. */
+export interface GrpcFigures {
+  unary: Measured;
+  stream: { name: string; result: Measured };
+}
+
 const run = promisify(execFile);
 const SERVICE = new URL('../../src/main.ts', import.meta.url).pathname;
 const STREAM_CLIENT = new URL('./grpc-stream-client.ts', import.meta.url).pathname;
@@ -228,7 +234,9 @@ function row(name: string, r: Measured): Array<string | number> {
  * gRPC scoring against real Redis: unary Score driven by ghz, closed loop at REST's concurrency
  * and at a fixed rate, and ScoreStream driven by grpc-stream-client.js.
  */
-export async function grpcBench(o: GrpcBenchOptions): Promise<BenchSection[]> {
+export async function grpcBench(
+  o: GrpcBenchOptions,
+): Promise<{ sections: BenchSection[]; figures: GrpcFigures }> {
   const ghz = await findGhz(o.log);
   const c = o.connections;
   o.log(`gRPC unary Score (ghz), ${c} connections × 1 call in flight, ${o.durationSeconds} s`);
@@ -265,7 +273,7 @@ export async function grpcBench(o: GrpcBenchOptions): Promise<BenchSection[]> {
     `${o.durationSeconds} s after a ${WARM_UP_SECONDS} s warm-up, a fresh service process and Redis ` +
     "prefix per row, each request the next transaction of the simulator's stream; the service runs " +
     'with Redis, PostgreSQL and Kafka on.';
-  return [
+  const sections: BenchSection[] = [
     {
       title: 'gRPC scoring with real Redis, closed loop',
       method:
@@ -304,4 +312,7 @@ export async function grpcBench(o: GrpcBenchOptions): Promise<BenchSection[]> {
           : [],
     },
   ];
+  const first = streams[0];
+  if (first === undefined) throw new Error('no ScoreStream shape was measured');
+  return { sections, figures: { unary, stream: { name: first[0], result: first[1] } } };
 }

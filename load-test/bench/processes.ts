@@ -12,15 +12,18 @@ export interface RunningServer {
 
 /**
  * Starts a Node script in its own process (so that the server and the load generator each get
- * a core) and waits for the line that says where it listens.
+ * a core) and waits for the line that says where it listens: up to a minute, since the service
+ * took over 20 s to start on a machine shared with other builds.
  */
 export async function startServer(
   script: string,
   env: Record<string, string>,
   listenPattern = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
+  /** Node flags before the script, e.g. `--cpu-prof`. */
+  nodeArgs: readonly string[] = [],
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

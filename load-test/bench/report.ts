@@ -11,6 +11,8 @@ export interface ServiceBenchOptions {
   fixedRate: number;
   /** Where the service keeps rules, windows and flags: PostgreSQL and Kafka in this bench. */
   serviceEnv: Record<string, string>;
+  /** The same kept in the service's embedded store instead: a fresh DATA_DIR per call. */
+  redisOnlyEnv: () => Record<string, string>;
   log: (msg: string) => void;
 }
 
@@ -27,6 +29,9 @@ export interface BenchReport {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
   sections: BenchSection[];
+  /** The sections asked for, when not all (BENCH_ONLY). */
+  only?: string[];
+  notes?: string[];
 }
 
 export function machineInfo(): BenchReport['machine'] {
@@ -51,6 +56,8 @@ export function toMarkdown(r: BenchReport): string {
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}.`,
     'Every figure is from this run; ratios compare measurements taken in the same run.',
+    ...(r.only !== undefined ? [`Sections run (BENCH_ONLY): ${r.only.join(', ')}.`] : []),
+    ...(r.notes ?? []),
     '',
   ];
   for (const s of r.sections) {

@@ -1,92 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { simulatorFeed } from '../simulator/feed.ts';
-import type { LoadResult } from './http-load.ts';
-import { runHttpLoad } from './http-load.ts';
-import { runOpenLoop } from './open-loop.ts';
-import { cpuSeconds, redisCpuSeconds } from './cpu.ts';
 import { startServer } from './processes.ts';
 import type { BenchSection, ServiceBenchOptions } from './report.ts';
-import type { Decisions } from './decisions.ts';
-import { decisionMix, decisionsBetween, decisionsOf, progress } from './decisions.ts';
+import { decisionMix } from './decisions.ts';
+import type { Measured } from './rest-measure.ts';
+import { CEILING, SERVICE, measureRest } from './rest-measure.ts';
 
 export interface RestBenchOptions extends ServiceBenchOptions {
   /** A client of the same Redis, to read its CPU time. */
   redis: Redis;
 }
 
-const SERVICE = new URL('../../src/main.ts', import.meta.url).pathname;
-const CEILING = new URL('./ceiling-server.ts', import.meta.url).pathname;
+/** The runs the targets table (targets.ts) reads. */
+export interface RestFigures {
+  /** The open loop's rate, requests/s. */
+  rate: number;
+  ceiling: Measured;
+  redisOnly: Measured;
+  allOn: Measured;
+  openCeiling: Measured;
+  openAllOn: Measured;
+}
+
 const OTLP_SINK = new URL('./otlp-sink.ts', import.meta.url).pathname;
-
-/** Request bodies: the simulator's traffic (load-test/simulator), new ids for every run. */
-function bodies(): () => string {
-  const next = simulatorFeed({ seed: 7, runId: `bench-${randomUUID().slice(0, 8)}` });
-  return () => JSON.stringify(next());
-}
-
-/** A load result with where the CPU went: the server process and Redis, per answered request. */
-interface Measured extends LoadResult {
-  serverCpuUs: number;
-  redisCpuUs: number;
-  /** Decisions of the measured run (warm-up excluded). */
-  decisions: Decisions;
-}
-
-async function measure(
-  script: string,
-  env: Record<string, string>,
-  o: RestBenchOptions,
-  rate?: number,
-): Promise<Measured> {
-  const prefix = `bench:${randomUUID().slice(0, 8)}:`;
-  const server = await startServer(script, {
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    LOG_LEVEL: 'info',
-    REDIS_URL: o.redisUrl,
-    REDIS_KEY_PREFIX: prefix,
-    ...(script === SERVICE ? o.serviceEnv : {}),
-    ...env,
-  });
-  try {
-    // A short warm-up lets the JIT compile the hot path before the measured run.
-    await runHttpLoad({
-      url: server.url,
-      connections: o.connections,
-      durationSeconds: 2,
-      body: bodies(),
-    });
-    const pid = server.process.pid ?? 0;
-    const before = await decisionsOf(server.url, 'rest');
-    // The bodies are simulated before the clock starts.
-    const body = bodies();
-    const [server0, redis0] = [cpuSeconds(pid), await redisCpuSeconds(o.redis)];
-    const done = progress(o.log, script === SERVICE ? 'service' : 'ceiling', o.durationSeconds);
-    const r = await (
-      rate !== undefined
-        ? runOpenLoop({ url: server.url, rate, durationSeconds: o.durationSeconds, body })
-        : runHttpLoad({
-            url: server.url,
-            connections: o.connections,
-            durationSeconds: o.durationSeconds,
-            body,
-          })
-    ).finally(done);
-    const perRequest = (seconds: number): number => (seconds / r.requests) * 1e6;
-    const serverCpuUs = perRequest(cpuSeconds(pid) - server0);
-    const redisCpuUs = perRequest((await redisCpuSeconds(o.redis)) - redis0);
-    const after = await decisionsOf(server.url, 'rest');
-    return {
-      ...r,
-      serverCpuUs,
-      redisCpuUs,
-      decisions: decisionsBetween(before, after),
-    };
-  } finally {
-    await server.stop();
-  }
-}
 
 function row(name: string, r: Measured, ceiling?: Measured): Array<string | number> {
   return [
@@ -103,19 +39,48 @@ function row(name: string, r: Measured, ceiling?: Measured): Array<string | numb
   ];
 }
 
-/** REST scoring against real Redis, next to the ceiling, then latency at a fixed rate. */
-export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
+/**
+ * REST scoring against real Redis next to the ceiling, with Redis alone (rules, windows and
+ * flags in the embedded store) and with Redis, PostgreSQL and Kafka; then latency at a fixed
+ * rate and the cost of tracing.
+ */
+export async function restBench(
+  o: RestBenchOptions,
+): Promise<{ sections: BenchSection[]; figures: RestFigures }> {
+  const run = async (
+    label: string,
+    script: string,
+    env: Record<string, string>,
+    rate?: number,
+  ): Promise<Measured> => {
+    const prefix = `bench:${randomUUID().slice(0, 8)}:`;
+    return measureRest(script, {
+      env: { REDIS_URL: o.redisUrl, REDIS_KEY_PREFIX: prefix, ...env },
+      redisNodes: [o.redis],
+      connections: o.connections,
+      durationSeconds: o.durationSeconds,
+      ...(rate !== undefined && { rate }),
+      log: o.log,
+      label,
+    });
+  };
+  const compiled = { RULES_ENGINE: 'compiled' };
   o.log(
     `REST ceiling: parse + one Redis round trip + reply, ${o.connections} connections, ${o.durationSeconds} s`,
   );
-  const ceiling = await measure(CEILING, {}, o);
-  o.log(`REST scoring (compiled rules), same load`);
-  const scoring = await measure(SERVICE, { RULES_ENGINE: 'compiled' }, o);
-  o.log(`REST scoring (json-rules-engine), same load`);
-  const reference = await measure(SERVICE, { RULES_ENGINE: 'json-rules-engine' }, o);
+  const ceiling = await run('ceiling', CEILING, {});
+  o.log('REST scoring (compiled rules), Redis on, the embedded store for the rest');
+  const redisOnly = await run('service', SERVICE, { ...compiled, ...o.redisOnlyEnv() });
+  o.log('REST scoring (compiled rules), Redis, PostgreSQL and Kafka on');
+  const allOn = await run('service', SERVICE, { ...compiled, ...o.serviceEnv });
+  o.log('REST scoring (json-rules-engine), Redis, PostgreSQL and Kafka on');
+  const reference = await run('service', SERVICE, {
+    RULES_ENGINE: 'json-rules-engine',
+    ...o.serviceEnv,
+  });
   o.log(`REST scoring at a fixed ${o.fixedRate} requests/s`);
-  const fixed = await measure(SERVICE, { RULES_ENGINE: 'compiled' }, o, o.fixedRate);
-  const fixedCeiling = await measure(CEILING, {}, o, o.fixedRate);
+  const openAllOn = await run('service', SERVICE, { ...compiled, ...o.serviceEnv }, o.fixedRate);
+  const openCeiling = await run('ceiling', CEILING, {}, o.fixedRate);
 
   // Tracing cost: the same closed loop with spans exported to a collector stand-in.
   const sink = await startServer(OTLP_SINK, {});
@@ -124,15 +89,16 @@ export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
   let spans: number;
   try {
     const otel = (sampler: string, ratio: string) => ({
-      RULES_ENGINE: 'compiled',
+      ...compiled,
+      ...o.serviceEnv,
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
       OTEL_TRACES_SAMPLER: sampler,
       OTEL_TRACES_SAMPLER_ARG: ratio,
     });
     o.log('REST scoring with tracing: every call sampled');
-    traced = await measure(SERVICE, otel('parentbased_always_on', '1'), o);
+    traced = await run('service', SERVICE, otel('parentbased_always_on', '1'));
     o.log('REST scoring with tracing: 10% of calls sampled (the default)');
-    sampled = await measure(SERVICE, otel('parentbased_traceidratio', '0.1'), o);
+    sampled = await run('service', SERVICE, otel('parentbased_traceidratio', '0.1'));
     spans = ((await (await fetch(`${sink.url}/count`)).json()) as { spans: number }).spans;
   } finally {
     await sink.stop();
@@ -150,19 +116,21 @@ export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
     'Redis CPU µs/request',
     'approve / review / decline',
   ];
-  return [
+  const sections: BenchSection[] = [
     {
       title: 'REST scoring with real Redis, closed loop',
       method:
         `autocannon, ${o.connections} connections, ${o.durationSeconds} s after a 2 s warm-up, each request the ` +
         "next transaction of the simulator's stream (20,000 customers, labelled fraud mixed in). The service " +
-        'runs in its own process with Redis, PostgreSQL (rules, windows, flag outbox) and Kafka (flags) on; ' +
-        'all of them and the load generator share the 2 cores.',
+        'runs in its own process with Redis on and either its embedded store (SQLite: rules, windows, ' +
+        'flag outbox, decision log) or PostgreSQL and Kafka (flags); all of them and the load ' +
+        "generator share the 2 cores. Redis CPU is the whole server's (INFO cpu) over the run.",
       columns,
       rows: [
         row('ceiling (parse + 1 Redis round trip + reply)', ceiling),
-        row('scoring, compiled rules', scoring, ceiling),
-        row('scoring, json-rules-engine', reference, ceiling),
+        row('scoring, Redis + embedded store', redisOnly, ceiling),
+        row('scoring, Redis + PostgreSQL + Kafka', allOn, ceiling),
+        row('scoring, Redis + PostgreSQL + Kafka, json-rules-engine', reference, ceiling),
       ],
     },
     {
@@ -172,7 +140,10 @@ export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
         `answers do, latency measured from that due time (no coordinated omission), up to 64 keep-alive ` +
         `connections, ${o.durationSeconds} s after a 2 s closed-loop warm-up.`,
       columns,
-      rows: [row('ceiling', fixedCeiling), row('scoring, compiled rules', fixed, fixedCeiling)],
+      rows: [
+        row('ceiling', openCeiling),
+        row('scoring, Redis + PostgreSQL + Kafka', openAllOn, openCeiling),
+      ],
     },
     {
       title: 'Tracing cost (REST scoring, closed loop)',
@@ -182,11 +153,15 @@ export async function restBench(o: RestBenchOptions): Promise<BenchSection[]> {
         '"ratio to ceiling" here is the ratio to scoring without tracing, measured in the same run.',
       columns,
       rows: [
-        row('tracing off', scoring),
-        row('tracing on, every call sampled', traced, scoring),
-        row('tracing on, 10% sampled (default)', sampled, scoring),
+        row('tracing off', allOn),
+        row('tracing on, every call sampled', traced, allOn),
+        row('tracing on, 10% sampled (default)', sampled, allOn),
       ],
       notes: [`The collector received ${spans.toLocaleString('en-US')} spans.`],
     },
   ];
+  return {
+    sections,
+    figures: { rate: o.fixedRate, ceiling, redisOnly, allOn, openCeiling, openAllOn },
+  };
 }
