@@ -1,8 +1,11 @@
 /**
  * Redis cost of the velocity scripts, on one Redis and on a Redis Cluster, for the same
  * transactions: CPU per transaction (INFO cpu, user + system) and script time (INFO
- * commandstats) of each master, and throughput with `CONCURRENCY` transactions in flight. For
- * sizing a deployment, not for a pass/fail.
+ * commandstats) of each master, the commands the scripts spend it on (INFO commandstats: µs per
+ * transaction and calls per transaction, top first), and throughput with `CONCURRENCY`
+ * transactions in flight. Each target runs twice in the same run: the baseline (the previous
+ * design, load-test/bench/velocity-baseline/) and the current store, so that their ratio holds
+ * on a busy machine. For sizing a deployment, not for a pass/fail.
  *
  *   node load-test/bench/velocity-shards.ts
  *
@@ -13,9 +16,11 @@
 import { Cluster, Redis } from 'ioredis';
 import { dropKeysWithPrefix } from '../../src/adapters/redis/drop-prefix.ts';
 import { createRedisVelocityStore } from '../../src/adapters/redis/redis-velocity-store.ts';
+import type { VelocityStore } from '../../src/pipeline/velocity-store.ts';
 import { loadConfig } from '../../src/app/config.ts';
 import type { Transaction } from '../../src/domain/transaction.ts';
 import { redisCpuSeconds } from './cpu.ts';
+import { createBaselineVelocityStore } from './velocity-baseline/redis-velocity-store.ts';
 
 const transactions = Number(process.env.BENCH_TRANSACTIONS ?? 20_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -38,26 +43,42 @@ function tx(i: number): Transaction {
   };
 }
 
+const DESIGNS: Record<string, (client: Redis | Cluster, keyPrefix: string) => VelocityStore> = {
+  baseline: (redis, keyPrefix) => createBaselineVelocityStore({ redis, keyPrefix }),
+  current: (redis, keyPrefix) => createRedisVelocityStore({ redis, keyPrefix }),
+};
+
 interface Row {
   target: string;
+  design: string;
   txPerSecond: number;
   cpuUsPerTx: number;
   scriptUsPerTx: number;
   perMaster: string[];
+  /** Commands run inside the scripts, all masters together: µs and calls per transaction. */
+  top: string;
 }
 
-async function scriptUsec(node: Redis): Promise<number> {
+/** INFO commandstats of one server: calls and µs by command name. */
+async function commandStats(node: Redis): Promise<Map<string, { calls: number; usec: number }>> {
   const info = await node.info('commandstats');
-  let usec = 0;
-  for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=\d+,usec=(\d+)/gm)) {
-    usec += Number(m[1]);
+  const out = new Map<string, { calls: number; usec: number }>();
+  for (const m of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/gm)) {
+    out.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
   }
-  return usec;
+  return out;
 }
 
-async function run(target: string, client: Redis | Cluster, masters: Redis[]): Promise<Row> {
+const SCRIPT_COMMANDS = new Set(['evalsha', 'eval']);
+
+async function run(
+  target: string,
+  design: string,
+  client: Redis | Cluster,
+  masters: Redis[],
+): Promise<Row> {
   const keyPrefix = `bench-shards:${Date.now()}:`;
-  const store = createRedisVelocityStore({ redis: client, keyPrefix });
+  const store = DESIGNS[design]!(client, keyPrefix);
   for (const m of masters) await m.config('RESETSTAT');
   const cpu0 = await Promise.all(masters.map(redisCpuSeconds));
   let next = 0;
@@ -69,11 +90,31 @@ async function run(target: string, client: Redis | Cluster, masters: Redis[]): P
   );
   const seconds = (performance.now() - started) / 1000;
   const cpu1 = await Promise.all(masters.map(redisCpuSeconds));
-  const usec = await Promise.all(masters.map(scriptUsec));
+  const stats = await Promise.all(masters.map(commandStats));
+  const usec = stats.map((st) =>
+    [...st].reduce((a, [name, v]) => a + (SCRIPT_COMMANDS.has(name) ? v.usec : 0), 0),
+  );
+  const byCommand = new Map<string, { calls: number; usec: number }>();
+  for (const st of stats) {
+    for (const [name, v] of st) {
+      if (SCRIPT_COMMANDS.has(name) || name === 'info' || name === 'config') continue;
+      const sum = byCommand.get(name) ?? { calls: 0, usec: 0 };
+      byCommand.set(name, { calls: sum.calls + v.calls, usec: sum.usec + v.usec });
+    }
+  }
+  const top = [...byCommand]
+    .sort((a, b) => b[1].usec - a[1].usec)
+    .slice(0, 8)
+    .map(
+      ([name, v]) =>
+        `${name} ${(v.usec / transactions).toFixed(1)} µs ${(v.calls / transactions).toFixed(1)}×`,
+    )
+    .join(', ');
   const cpu = cpu1.map((c, i) => c - cpu0[i]!);
   await dropKeysWithPrefix(client, keyPrefix);
   return {
     target,
+    design,
     txPerSecond: Math.round(transactions / seconds),
     cpuUsPerTx: Math.round((cpu.reduce((a, b) => a + b, 0) * 1e6) / transactions),
     scriptUsPerTx: Math.round(usec.reduce((a, b) => a + b, 0) / transactions),
@@ -82,19 +123,22 @@ async function run(target: string, client: Redis | Cluster, masters: Redis[]): P
         `${m.options.port}: ${Math.round((cpu[i]! * 1e6) / transactions)} µs CPU, ` +
         `${Math.round(usec[i]! / transactions)} µs scripts`,
     ),
+    top,
   };
 }
 
 const rows: Row[] = [];
 const one = new Redis(redisUrl, { enableAutoPipelining: true });
-rows.push(await run('one Redis', one, [one]));
+for (const design of Object.keys(DESIGNS)) rows.push(await run('one Redis', design, one, [one]));
 one.disconnect();
 
 if (clusterNodes !== undefined && clusterNodes !== '') {
   const nodes = loadConfig({ REDIS_CLUSTER_NODES: clusterNodes }).REDIS_CLUSTER_NODES ?? [];
   const cluster = new Cluster(nodes, { enableAutoPipelining: true, scaleReads: 'master' });
   await cluster.ping();
-  rows.push(await run('Redis Cluster', cluster, cluster.nodes('master')));
+  for (const design of Object.keys(DESIGNS)) {
+    rows.push(await run('Redis Cluster', design, cluster, cluster.nodes('master')));
+  }
   cluster.disconnect();
 }
 
@@ -102,8 +146,12 @@ console.log(
   `${transactions} transactions with 5 entities each, ${concurrency} in flight, one client process`,
 );
 for (const r of rows) {
+  const base = rows.find((b) => b.target === r.target && b.design === 'baseline');
+  const ratio =
+    base !== undefined ? ` (${(r.cpuUsPerTx / base.cpuUsPerTx).toFixed(2)}× baseline)` : '';
   console.log(
-    `${r.target}: ${r.txPerSecond} tx/s, Redis CPU ${r.cpuUsPerTx} µs/tx ` +
+    `${r.target}, ${r.design}: ${r.txPerSecond} tx/s, Redis CPU ${r.cpuUsPerTx} µs/tx${ratio} ` +
       `(scripts ${r.scriptUsPerTx} µs/tx); per master: ${r.perMaster.join('; ')}`,
   );
+  console.log(`  top commands per tx: ${r.top}`);
 }
