@@ -59,7 +59,7 @@ test('a key whose window state was lost is rebuilt from its events', async () =>
   }
   // As after an upgrade from a version without it, or a state that expired on its own.
   assert.equal(
-    await redis.del(`${keyPrefix}v:{account:rebuild}|w`, `${keyPrefix}v:{account:rebuild}|m`),
+    await redis.del(`${keyPrefix}v:{account:rebuild}|v`, `${keyPrefix}v:{account:rebuild}|lm`),
     2,
   );
   for (let i = 5; i < 10; i++) {
