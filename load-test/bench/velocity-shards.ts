@@ -3,14 +3,15 @@
  * transactions: CPU per transaction (INFO cpu, user + system) and script time (INFO
  * commandstats) of each master, the commands the scripts spend it on (INFO commandstats: µs per
  * transaction and calls per transaction, top first), and throughput with `CONCURRENCY`
- * transactions in flight. Each target runs twice in the same run: the baseline (the previous
- * design, load-test/bench/velocity-baseline/) and the current store, so that their ratio holds
- * on a busy machine. For sizing a deployment, not for a pass/fail.
+ * transactions in flight. Each target runs the baseline (the previous design,
+ * load-test/bench/velocity-baseline/) and the current store in turn, `BENCH_ROUNDS` times, so
+ * that their ratio holds on a busy machine: each round's ratio is printed, and the range over
+ * rounds. For sizing a deployment, not for a pass/fail.
  *
  *   node load-test/bench/velocity-shards.ts
  *
  * Environment: REDIS_URL and REDIS_CLUSTER_NODES (the local services'), BENCH_TRANSACTIONS
- * (20000), BENCH_CONCURRENCY (64). It resets the command statistics of those servers
+ * (20000), BENCH_CONCURRENCY (64), BENCH_ROUNDS (3). It resets the command statistics of those servers
  * (CONFIG RESETSTAT): point it at servers of its own, or where nobody reads them.
  */
 import { Cluster, Redis } from 'ioredis';
@@ -24,6 +25,7 @@ import { createBaselineVelocityStore } from './velocity-baseline/redis-velocity-
 
 const transactions = Number(process.env.BENCH_TRANSACTIONS ?? 20_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
 const clusterNodes = process.env.REDIS_CLUSTER_NODES;
 
@@ -51,6 +53,7 @@ const DESIGNS: Record<string, (client: Redis | Cluster, keyPrefix: string) => Ve
 interface Row {
   target: string;
   design: string;
+  round: number;
   txPerSecond: number;
   cpuUsPerTx: number;
   scriptUsPerTx: number;
@@ -74,6 +77,7 @@ const SCRIPT_COMMANDS = new Set(['evalsha', 'eval']);
 async function run(
   target: string,
   design: string,
+  round: number,
   client: Redis | Cluster,
   masters: Redis[],
 ): Promise<Row> {
@@ -115,6 +119,7 @@ async function run(
   return {
     target,
     design,
+    round,
     txPerSecond: Math.round(transactions / seconds),
     cpuUsPerTx: Math.round((cpu.reduce((a, b) => a + b, 0) * 1e6) / transactions),
     scriptUsPerTx: Math.round(usec.reduce((a, b) => a + b, 0) / transactions),
@@ -129,15 +134,20 @@ async function run(
 
 const rows: Row[] = [];
 const one = new Redis(redisUrl, { enableAutoPipelining: true });
-for (const design of Object.keys(DESIGNS)) rows.push(await run('one Redis', design, one, [one]));
+for (let r = 1; r <= rounds; r++) {
+  for (const design of Object.keys(DESIGNS))
+    rows.push(await run('one Redis', design, r, one, [one]));
+}
 one.disconnect();
 
 if (clusterNodes !== undefined && clusterNodes !== '') {
   const nodes = loadConfig({ REDIS_CLUSTER_NODES: clusterNodes }).REDIS_CLUSTER_NODES ?? [];
   const cluster = new Cluster(nodes, { enableAutoPipelining: true, scaleReads: 'master' });
   await cluster.ping();
-  for (const design of Object.keys(DESIGNS)) {
-    rows.push(await run('Redis Cluster', design, cluster, cluster.nodes('master')));
+  for (let r = 1; r <= rounds; r++) {
+    for (const design of Object.keys(DESIGNS)) {
+      rows.push(await run('Redis Cluster', design, r, cluster, cluster.nodes('master')));
+    }
   }
   cluster.disconnect();
 }
@@ -146,12 +156,28 @@ console.log(
   `${transactions} transactions with 5 entities each, ${concurrency} in flight, one client process`,
 );
 for (const r of rows) {
-  const base = rows.find((b) => b.target === r.target && b.design === 'baseline');
+  const base = rows.find(
+    (b) => b.target === r.target && b.round === r.round && b.design === 'baseline',
+  );
   const ratio =
     base !== undefined ? ` (${(r.cpuUsPerTx / base.cpuUsPerTx).toFixed(2)}× baseline)` : '';
   console.log(
-    `${r.target}, ${r.design}: ${r.txPerSecond} tx/s, Redis CPU ${r.cpuUsPerTx} µs/tx${ratio} ` +
+    `${r.target}, round ${r.round}, ${r.design}: ${r.txPerSecond} tx/s, Redis CPU ${r.cpuUsPerTx} µs/tx${ratio} ` +
       `(scripts ${r.scriptUsPerTx} µs/tx); per master: ${r.perMaster.join('; ')}`,
   );
   console.log(`  top commands per tx: ${r.top}`);
+}
+const range = (xs: number[]): string =>
+  xs.length === 0 ? '-' : `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+for (const target of new Set(rows.map((r) => r.target))) {
+  const of = (design: string) => rows.filter((r) => r.target === target && r.design === design);
+  const ratios = of('current').map(
+    (c) => c.cpuUsPerTx / of('baseline').find((b) => b.round === c.round)!.cpuUsPerTx,
+  );
+  const us = (design: string) => of(design).map((r) => r.cpuUsPerTx);
+  console.log(
+    `${target}: Redis CPU µs/tx baseline ${Math.min(...us('baseline'))}–` +
+      `${Math.max(...us('baseline'))}, current ${Math.min(...us('current'))}–` +
+      `${Math.max(...us('current'))}; current / baseline ${range(ratios)}`,
+  );
 }

@@ -170,6 +170,10 @@ end
 
 local function tileField(k) return int(k) end
 
+-- Bit k of the state's `e`: distinct set k exists and has a TTL (set on creation or refresh; a
+-- set goes only by expiring, and the state with it), so a new value needs no PEXPIRE.
+local function hasTtl(st, k) return floor(st.e / 2 ^ (k - 1)) % 2 == 1 end
+
 -- Records the transaction in the entity whose keys start at KEYS[first] and puts its features.
 local function record(first, kind)
   local specs = DISTINCT[kind] or NONE
@@ -227,6 +231,7 @@ local function record(first, kind)
       nt = v[15],
       k0 = v[16],
       x = v[17],
+      e = v[18],
     }
     -- Past its TTL the other keys may be gone: read what is left instead.
     if wallMs() >= st.x + RETAIN - 1000 or wallMs() < st.x then return nil end
@@ -237,7 +242,7 @@ local function record(first, kind)
   -- expired or was lost apart from them); the distinct sets get back the values of raw events.
   local function rebuild()
     local st = { L = nil, c = { 0, 0, 0, 0 }, u = { 0, 0, 0, 0 }, m = { 0, 0, 0, 0 }, n = 0,
-      nt = 0, k0 = 0, x = -1 }
+      nt = 0, k0 = 0, x = -1, e = 0 }
     local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
     st.nt = redis.call('HLEN', tilesKey)
     if #top == 0 and st.nt == 0 then return st end
@@ -278,7 +283,7 @@ local function record(first, kind)
 
   local function saveState(st)
     redis.call('SET', stateKey, mpack(st.L, st.c[1], st.c[2], st.c[3], st.c[4], st.u[1], st.u[2],
-      st.u[3], st.u[4], st.m[1], st.m[2], st.m[3], st.m[4], st.n, st.nt, st.k0, st.x), 'PX',
+      st.u[3], st.u[4], st.m[1], st.m[2], st.m[3], st.m[4], st.n, st.nt, st.k0, st.x, st.e), 'PX',
       retainArg)
   end
 
@@ -373,9 +378,10 @@ local function record(first, kind)
   st.n = st.n + redis.call('ZADD', key, tArg, member)
   for k = 1, #specs do
     local v = new[specs[k][2]]
-    if v ~= '' and redis.call('ZADD', sets[k], 'GT', tArg, v) == 1 then
+    if v ~= '' and redis.call('ZADD', sets[k], 'GT', tArg, v) == 1 and not hasTtl(st, k) then
       -- Perhaps a new set: it must expire even if the key's TTLs are not refreshed again.
       redis.call('PEXPIRE', sets[k], retainArg)
+      st.e = st.e + 2 ^ (k - 1)
     end
   end
 
@@ -513,7 +519,11 @@ local function record(first, kind)
   if wallMs() - st.x >= SLACK then
     redis.call('PEXPIRE', key, retainArg)
     if st.nt > 0 then redis.call('PEXPIRE', tilesKey, retainArg) end
-    for k = 1, #sets do redis.call('PEXPIRE', sets[k], retainArg) end
+    for k = 1, #sets do
+      if redis.call('PEXPIRE', sets[k], retainArg) == 1 and not hasTtl(st, k) then
+        st.e = st.e + 2 ^ (k - 1)
+      end
+    end
     st.x = wallMs()
   end
   saveState(st)
