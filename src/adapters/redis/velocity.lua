@@ -49,8 +49,8 @@
 -- also count values seen only after it (never fewer than exact).
 --
 -- Cost: every redis.call costs about 1 µs of command dispatch, so the script makes few: the
--- state is one string read and written once (SET ... PX also refreshes its TTL), the other keys'
--- TTLs are refreshed at most every retention / 8 of wall time (TIME) or when a key is created,
+-- state is one string read and written once, every key's TTL is refreshed at most every
+-- retention / 8 of wall time (TIME) or when the key is created,
 -- seconds_since_last of an in-order event is t - L (no read), and distinct counts are one ZADD
 -- and one ZCOUNT per feature.
 --
@@ -281,10 +281,16 @@ local function record(first, kind)
     return st
   end
 
-  local function saveState(st)
-    redis.call('SET', stateKey, mpack(st.L, st.c[1], st.c[2], st.c[3], st.c[4], st.u[1], st.u[2],
-      st.u[3], st.u[4], st.m[1], st.m[2], st.m[3], st.m[4], st.n, st.nt, st.k0, st.x, st.e), 'PX',
-      retainArg)
+  -- The state's TTL is renewed with the others' (KEEPTTL otherwise: SET ... PX costs about
+  -- 2 µs more than a plain SET).
+  local function saveState(st, renew)
+    local v = mpack(st.L, st.c[1], st.c[2], st.c[3], st.c[4], st.u[1], st.u[2], st.u[3], st.u[4],
+      st.m[1], st.m[2], st.m[3], st.m[4], st.n, st.nt, st.k0, st.x, st.e)
+    if renew then
+      redis.call('SET', stateKey, v, 'PX', retainArg)
+    else
+      redis.call('SET', stateKey, v, 'KEEPTTL')
+    end
   end
 
   -- Distinct values of the kind's features: from the raw events of a late event on a key
@@ -515,8 +521,9 @@ local function record(first, kind)
     end
   end
 
-  -- TTLs of the other keys: refreshed when the last refresh is SLACK old.
-  if wallMs() - st.x >= SLACK then
+  -- TTLs: refreshed when the last refresh is SLACK old.
+  local renew = wallMs() - st.x >= SLACK
+  if renew then
     redis.call('PEXPIRE', key, retainArg)
     if st.nt > 0 then redis.call('PEXPIRE', tilesKey, retainArg) end
     for k = 1, #sets do
@@ -526,7 +533,7 @@ local function record(first, kind)
     end
     st.x = wallMs()
   end
-  saveState(st)
+  saveState(st, renew)
 end
 
 local first = 1
