@@ -222,7 +222,7 @@ export function createMemoryVelocityStore(opts: MemoryVelocityStoreOptions = {})
           state = {
             events: [],
             tiles: new Map(),
-            latest: DISTINCT[entity].map(() => new Map()),
+            latest: DISTINCT[entity].map(() => new Map<string, number>()),
             newest: undefined,
             touchedAt: wall,
           };
