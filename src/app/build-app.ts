@@ -78,6 +78,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   const limits = {
     retentionMs: LONGEST_WINDOW_MS + config.VELOCITY_ALLOWED_LATENESS_SECONDS * 1000,
     maxEventsPerKey: config.VELOCITY_MAX_EVENTS_PER_KEY,
+    tileMs: config.VELOCITY_TILE_SECONDS * 1000,
   };
 
   // One registry, one count: both front doors get the same instrumented scorer.

@@ -156,7 +156,10 @@ const schema = z
     DECISION_REVIEW_THRESHOLD: z.coerce.number().min(0).max(100).default(50),
     DECISION_DECLINE_THRESHOLD: z.coerce.number().min(0).max(100).default(80),
     VELOCITY_ALLOWED_LATENESS_SECONDS: z.coerce.number().int().min(0).default(3600),
+    /** Raw events kept per entity key; a busy key's older events are folded into tiles. */
     VELOCITY_MAX_EVENTS_PER_KEY: z.coerce.number().int().min(1).default(10_000),
+    /** A busy key's tile width: the resolution of its windows' start for folded events. */
+    VELOCITY_TILE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     /**
      * Without DATABASE_URL: `sqlite` keeps rules, windows and (with KAFKA_BROKERS) the flag

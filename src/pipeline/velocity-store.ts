@@ -21,11 +21,20 @@ export interface VelocityLimits {
    * counted, but its own windows may miss trimmed history.
    */
   retentionMs: number;
-  /** Hard cap on events kept per key: a hot key keeps its most recent events only. */
+  /**
+   * Raw events kept per key: above it a busy key folds its oldest events into tiles of
+   * `tileMs` (a count and two sums each), so memory per key stays bounded and nothing is
+   * forgotten: a folded event counts in a window when its tile overlaps the window, so a busy
+   * key's counts and sums are never below the exact ones and above them by at most one tile's
+   * folded events at the window's start (README, "Busy keys").
+   */
   maxEventsPerKey: number;
+  /** Width of a busy key's tiles: the resolution of its windows' start for folded events. */
+  tileMs: number;
 }
 
 export const DEFAULT_VELOCITY_LIMITS: VelocityLimits = {
   retentionMs: 25 * 3_600_000,
   maxEventsPerKey: 10_000,
+  tileMs: 60_000,
 };

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { VelocityFeatures } from '../../src/domain/features.ts';
-import { entityKeys } from '../../src/domain/features.ts';
+import { amountOf, entityKeys, toMicroParts } from '../../src/domain/features.ts';
 import type { Transaction } from '../../src/domain/transaction.ts';
 import { entityFeatures, toVelocityEvent } from '../../src/domain/velocity.ts';
 import type { VelocityLimits, VelocityStore } from '../../src/pipeline/velocity-store.ts';
@@ -215,21 +215,58 @@ export function velocityStoreConformance(name: string, make: StoreFactory): void
         assert.equal(d1['device.distinct_accounts_24h'], 3);
       }));
 
-    test('memory per key is capped at maxEventsPerKey, newest kept', () =>
+    test('a busy key folds its oldest events into tiles: no window forgets one', () =>
+      withStore(
+        async (s) => {
+          // 3 raw events kept, 30 s tiles; one event every 10 s, amounts 1, 2, 4, ...
+          const at = (sec: number) =>
+            s.record(makeTx({ account_id: 'acct-busy', at: sec * 1000, amount: 2 ** (sec / 10) }));
+          for (let sec = 0; sec <= 60; sec += 10) await at(sec);
+          // Folded: 0, 10, 20 (tile [0, 30 s)) and 30 (tile [30 s, 60 s)); raw: 40, 50, 60.
+          const f = await at(70);
+          // (10 s, 70 s] holds 20 … 70 (6 events); tile [0, 30 s) overlaps its start, so its
+          // events at 0 and 10 s count too: the window's start is rounded down to the tile.
+          assert.equal(f['account.count_1m'], 8);
+          assert.equal(f['account.amount_1m'], 255);
+          assert.equal(f['account.count_10m'], 8, 'every event, exact');
+          assert.equal(f['account.amount_24h'], 255);
+          assert.equal(f['account.seconds_since_last'], 10);
+          assert.equal(f['account.avg_amount_24h'], 18.142857, '(255 - 128) / 7, rounded to 1e-6');
+          // (30 s, 90 s]: tile [0, 30 s) has left; tile [30 s, 60 s) holds 30 s (outside) and 40.
+          const g = await at(90);
+          assert.equal(g['account.count_1m'], 6, '30 s (rounded in) + 40, 50, 60, 70, 90');
+          assert.equal(g['account.amount_1m'], 8 + 16 + 32 + 64 + 128 + 512);
+          assert.equal(g['account.count_24h'], 9);
+          // Past its tile, the window is exact again: (60 s, 120 s] at 120 s.
+          const h = await at(120);
+          assert.equal(h['account.count_1m'], 3, '70, 90, 120');
+          assert.equal(h['account.amount_1m'], 128 + 512 + 4096);
+          assert.equal(h['account.count_24h'], 10);
+        },
+        { maxEventsPerKey: 3, tileMs: 30_000 },
+      ));
+
+    test('a busy key keeps distinct values exact for in-order events', () =>
       withStore(
         async (s) => {
           let f: VelocityFeatures = {};
-          for (let i = 0; i < 6; i++)
-            f = await s.record(makeTx({ account_id: 'acct-cap', at: i * 1000, amount: i }));
-          // Kept before the 6th arrived: amounts 2, 3, 4; the 6th counts itself, then the
-          // key is trimmed back to 3.
-          assert.equal(f['account.count_24h'], 4);
-          assert.equal(f['account.amount_24h'], 2 + 3 + 4 + 5);
-          f = await s.record(makeTx({ account_id: 'acct-cap', at: 6000, amount: 6 }));
-          assert.equal(f['account.count_24h'], 4);
-          assert.equal(f['account.amount_24h'], 3 + 4 + 5 + 6);
+          for (let i = 0; i < 12; i++) {
+            f = await s.record(
+              makeTx({
+                account_id: 'acct-busy-distinct',
+                at: i * 60_000,
+                merchant_id: `m${i}`,
+                device_id: `d${i % 4}`,
+                location: i < 2 ? 'FR' : 'US',
+              }),
+            );
+          }
+          assert.equal(f['account.count_1h'], 12);
+          assert.equal(f['account.distinct_merchants_1h'], 12);
+          assert.equal(f['account.distinct_devices_24h'], 4);
+          assert.equal(f['account.distinct_countries_24h'], 2);
         },
-        { maxEventsPerKey: 3 },
+        { maxEventsPerKey: 2, tileMs: 10 * MIN },
       ));
 
     test('events older than the retention behind the newest are trimmed', () =>
@@ -275,14 +312,61 @@ export function velocityStoreConformance(name: string, make: StoreFactory): void
       );
     });
 
+    test('busy keys never undercount, and overcount only by the tile at a window start (property)', async () => {
+      // Any arrival order over 3 h, 3 raw events per key, 10-minute tiles. Against brute force:
+      // each count and sum is at least the exact one and at most that of every event whose tile
+      // overlaps the window; distinct values are exact in order and never below exact when late.
+      const limits = { maxEventsPerKey: 3, tileMs: 10 * MIN };
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(txSpec(fc.integer({ min: 0, max: 3 * HOUR })), { minLength: 1, maxLength: 40 }),
+          async (specs) => {
+            run += 1;
+            await withStore(async (s) => {
+              const recorded: Transaction[] = [];
+              let newest = -Infinity;
+              for (const [i, spec] of specs.entries()) {
+                const tx = pick(spec, i, `b${run}`, recorded);
+                const repeat = recorded.includes(tx);
+                if (!repeat) recorded.push(tx);
+                const got = await s.record(tx);
+                const exact = reference(tx, recorded);
+                const upper = reference(tx, recorded, limits.tileMs);
+                const ts = toVelocityEvent(tx).ts;
+                const inOrder = !repeat && ts >= newest;
+                if (!repeat) newest = Math.max(newest, ts);
+                for (const [name, value] of Object.entries(exact)) {
+                  const g = got[name];
+                  const at = `${name} of transaction ${i}`;
+                  if (/\.(count|amount)_/.test(name)) {
+                    assert.ok(typeof g === 'number' && g >= value!, `${at}: ${g} < ${value}`);
+                    assert.ok(g <= upper[name]!, `${at}: ${g} > ${upper[name]}`);
+                  } else if (name.includes('.distinct_')) {
+                    if (inOrder) assert.equal(g, value, at);
+                    else assert.ok(typeof g === 'number' && g >= value!, `${at}: ${g} < ${value}`);
+                  } else if (name === 'account.seconds_since_last' && inOrder) {
+                    assert.equal(g, value, at);
+                  }
+                }
+              }
+            }, limits);
+          },
+        ),
+        { numRuns: 40, seed: 20261202, endOnFailure: true },
+      );
+    });
+
     test('mostly in order over 30 h, with trimming, as the memory store (property)', async () => {
       // Windows slide and events leave them; a few arrive late; keys hit the cap or a short
       // retention. The memory store, which recomputes from its events, is the model.
       const limitsArb = fc.constantFrom<Partial<VelocityLimits>>(
         {},
-        { maxEventsPerKey: 4 },
+        { maxEventsPerKey: 4, tileMs: 5 * MIN },
         { retentionMs: 2 * HOUR },
-        { retentionMs: 90 * MIN, maxEventsPerKey: 6 },
+        { retentionMs: 90 * MIN, maxEventsPerKey: 6, tileMs: 7 * MIN },
+        { maxEventsPerKey: 2, tileMs: 40 * MIN },
+        { maxEventsPerKey: 3, tileMs: 1000 },
       );
       const stepArb = fc.oneof(
         { weight: 8, arbitrary: fc.integer({ min: 0, max: 40 * MIN }) },
@@ -359,8 +443,16 @@ function pick(spec: TxSpec, i: number, run: string, recorded: readonly Transacti
   };
 }
 
-/** Brute force over every recorded transaction: what any store must answer. */
-function reference(tx: Transaction, recorded: readonly Transaction[]): VelocityFeatures {
+/**
+ * Brute force over every recorded transaction: what any store must answer. With `tileMs`, the
+ * most a busy key may count: every event moved to its tile's start, with the window reaching
+ * one tile further back (an event counts when its tile overlaps the window).
+ */
+function reference(
+  tx: Transaction,
+  recorded: readonly Transaction[],
+  tileMs?: number,
+): VelocityFeatures {
   const current = toVelocityEvent(tx);
   const out: VelocityFeatures = {};
   for (const { entity, value } of entityKeys(tx)) {
@@ -368,7 +460,27 @@ function reference(tx: Transaction, recorded: readonly Transaction[]): VelocityF
       .filter((r) => entityKeys(r).some((k) => k.entity === entity && k.value === value))
       .map(toVelocityEvent)
       .sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    Object.assign(out, entityFeatures(entity, current, same));
+    if (tileMs === undefined) {
+      Object.assign(out, entityFeatures(entity, current, same));
+      continue;
+    }
+    // Tile [kR, kR + R) overlaps (t - W, t] when kR <= t and kR + R > t - W.
+    for (const w of ['1m', '10m', '1h', '24h'] as const) {
+      const ms = { '1m': MIN, '10m': 10 * MIN, '1h': HOUR, '24h': 24 * HOUR }[w];
+      const inTile = same.filter((e) => {
+        const start = Math.floor(e.ts / tileMs) * tileMs;
+        return start <= current.ts && start + tileMs > current.ts - ms;
+      });
+      let units = 0;
+      let micros = 0;
+      for (const e of inTile) {
+        const [u, m] = toMicroParts(e.amount);
+        units += u;
+        micros += m;
+      }
+      out[`${entity}.count_${w}`] = inTile.length;
+      out[`${entity}.amount_${w}`] = amountOf(units, micros);
+    }
   }
   return out;
 }

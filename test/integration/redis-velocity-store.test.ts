@@ -59,11 +59,49 @@ test('a key whose window state was lost is rebuilt from its events', async () =>
   }
   // As after an upgrade from a version without it, or a state that expired on its own.
   assert.equal(
-    await redis.del(`${keyPrefix}v:{account:rebuild}|w`, `${keyPrefix}v:{account:rebuild}|m`),
+    await redis.del(`${keyPrefix}v:{account:rebuild}|v`, `${keyPrefix}v:{account:rebuild}|lm`),
     2,
   );
   for (let i = 5; i < 10; i++) {
     const t = tx(i, i * 10 * 60_000);
     assert.deepEqual(await store.record(t), await model.record(t), `transaction ${i}`);
   }
+});
+
+test('a busy key stays within its documented memory (MEMORY USAGE), nothing forgotten', async () => {
+  stores += 1;
+  const keyPrefix = `${filePrefix}${stores}:`;
+  // 200 raw events kept, 1-minute tiles; 3,000 events 30 s apart: 25 h, the retention.
+  const limits = { maxEventsPerKey: 200, tileMs: 60_000 };
+  const store = createRedisVelocityStore({ redis, keyPrefix, limits });
+  const step = 30_000;
+  const n = 3000;
+  let f: Record<string, number | null> = {};
+  for (let i = 0; i < n; i++) {
+    f = await store.record(
+      makeTx({
+        account_id: `acct-${i % 500}`,
+        merchant_id: 'busy',
+        device_id: `dev-${i % 77}`,
+        location: 'US',
+        at: i * step,
+        amount: 1,
+      }),
+    );
+  }
+  // The last event's 24 h: 2,880 events, plus the tile at the window's start (2 events).
+  const exact = (24 * 3_600_000) / step;
+  const got = f['merchant.count_24h']!;
+  assert.ok(got >= exact && got <= exact + 2, `count_24h ${got}, exact ${exact}`);
+  assert.equal(f['merchant.count_1h'], 120, 'the raw events span 100 min: the hour is exact');
+  const key = `${keyPrefix}v:{merchant:busy}`;
+  assert.equal(await redis.zcard(key), limits.maxEventsPerKey);
+  const tiles = await redis.hlen(`${key}|t`);
+  assert.ok(tiles <= 25 * 60 + 1, `${tiles} tiles`);
+  const usage = async (k: string) => Number(await redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0'));
+  const bytes = (await usage(key)) + (await usage(`${key}|v`)) + (await usage(`${key}|t`));
+  // The bound documented in the README ("Busy keys") and velocity.lua: 170 B per raw event,
+  // 80 B per tile, 2 KB for the key's fixed part.
+  const bound = 170 * limits.maxEventsPerKey + 80 * (25 * 60 + 1) + 2048;
+  assert.ok(bytes <= bound, `${bytes} bytes > ${bound}`);
 });

@@ -19,15 +19,24 @@ const US = '\u001f';
 /** Distinct-value features of each entity kind: the script's hashes and the values it returns. */
 const DISTINCT: Record<Entity, ReadonlyArray<{ suffix: string; feature: string }>> = {
   account: [
-    { suffix: '|m', feature: 'account.distinct_merchants_1h' },
-    { suffix: '|c', feature: 'account.distinct_countries_24h' },
-    { suffix: '|d', feature: 'account.distinct_devices_24h' },
+    { suffix: '|lm', feature: 'account.distinct_merchants_1h' },
+    { suffix: '|lc', feature: 'account.distinct_countries_24h' },
+    { suffix: '|ld', feature: 'account.distinct_devices_24h' },
   ],
   card: [],
-  device: [{ suffix: '|a', feature: 'device.distinct_accounts_24h' }],
-  ip: [{ suffix: '|a', feature: 'ip.distinct_accounts_1h' }],
+  device: [{ suffix: '|la', feature: 'device.distinct_accounts_24h' }],
+  ip: [{ suffix: '|la', feature: 'ip.distinct_accounts_1h' }],
   merchant: [],
 };
+
+/**
+ * Key suffixes: the packed window state and the tiles. (Earlier versions kept the state in a
+ * `|w` hash and distinct counts in `|m`, `|c`, `|d`, `|a` hashes: new names, so that an upgrade
+ * rebuilds the state from the events instead of reading a key of the old type; the old keys
+ * expire on their own.)
+ */
+const STATE = '|v';
+const TILES = '|t';
 
 /** Values the script returns for one entity: count, units, micros per window, then the rest. */
 const replyLength = (e: Entity): number => 12 + DISTINCT[e].length + (e === 'account' ? 4 : 0);
@@ -62,14 +71,16 @@ export function entityKey(prefix: string, entity: Entity, value: string): string
 }
 
 /**
- * Velocity state in Redis: per entity key, a sorted set of its events, a hash of its window state
- * and its distinct-value hashes, all under one hash tag. On a cluster a transaction runs the Lua
- * script once per entity it carries, on whichever shard holds it; the calls go out together (one
- * round trip of wall time). On one Redis one call does every entity. The script is loaded once
- * (EVALSHA). Each entity keeps its own marker of the
- * transaction ids it counted, so a repeated id is never counted twice on any shard, even when an
- * earlier attempt reached only some of them. Each key is trimmed to the retention period and to
- * `maxEventsPerKey` members and expires when idle, so memory per key is bounded.
+ * Velocity state in Redis: per entity key, a sorted set of its raw events, its packed window
+ * state, a busy key's tiles and its distinct-value sets (value -> latest event time), all under
+ * one hash tag. On a cluster a transaction runs the Lua script once per entity it carries, on
+ * whichever shard holds it; the calls go out together (one round trip of wall time). On one Redis
+ * one call does every entity. The script is loaded once (EVALSHA). On a cluster each entity keeps
+ * its own marker of the transaction ids it counted, so a repeated id is never counted twice on
+ * any shard, even when an earlier attempt reached only some of them; on one Redis one marker per
+ * transaction lists the entity keys that counted it. Each key is trimmed to the retention period,
+ * keeps at most `maxEventsPerKey` raw events (older ones folded into tiles, see velocity.lua) and
+ * expires when idle, so memory per key is bounded.
  */
 export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): VelocityStore {
   const { redis } = opts;
@@ -82,7 +93,7 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
   // groups commands by (with a variable count it would read the count as the key).
   const commands = new Map<number, VelocityCommand>();
   for (const entity of Object.keys(DISTINCT) as Entity[]) {
-    const n = 3 + DISTINCT[entity].length;
+    const n = 4 + DISTINCT[entity].length;
     const name = `riskVelocity${n}`;
     if (!(name in redis)) redis.defineCommand(name, { lua: SCRIPT, numberOfKeys: n });
     const command = (redis as unknown as Record<string, VelocityCommand>)[name]!;
@@ -92,9 +103,12 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
   const all = (redis as unknown as { riskVelocityAll: VelocityCommand }).riskVelocityAll.bind(
     redis,
   );
-  const keysOf = (entity: Entity, value: string, id: string): string[] => {
+  /** An entity's keys; with `id`, its own marker of the transaction (one call per entity). */
+  const keysOf = (entity: Entity, value: string, id?: string): string[] => {
     const k = entityKey(prefix, entity, value);
-    return [k, `${k}|w`, ...DISTINCT[entity].map((d) => k + d.suffix), `${k}|s:${id}`];
+    const keys = [k, k + STATE, k + TILES, ...DISTINCT[entity].map((d) => k + d.suffix)];
+    if (id !== undefined) keys.push(`${k}|s:${id}`);
+    return keys;
   };
 
   return {
@@ -111,11 +125,22 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
         e.country ?? '',
         e.device ?? '',
       ].join(US);
-      const args = [e.id, e.ts, member, limits.retentionMs, limits.maxEventsPerKey, smallKeyEvents];
+      const args = [
+        e.id,
+        e.ts,
+        member,
+        limits.retentionMs,
+        limits.maxEventsPerKey,
+        smallKeyEvents,
+        limits.tileMs,
+      ];
       const f: VelocityFeatures = {};
       if (!callPerEntity) {
-        const keys = ents.flatMap(({ entity, value }) => keysOf(entity, value, e.id));
-        const reply = await all(keys.length, ...keys, ...args, ...ents.map((x) => x.entity));
+        // One call, atomic on one Redis: one marker for the transaction says which entity keys
+        // counted it (one key per transaction instead of one per entity).
+        const keys = ents.flatMap(({ entity, value }) => keysOf(entity, value));
+        keys.push(`${prefix}v:tx:${e.id}`);
+        const reply = await all(keys.length, ...keys, ...args, 'tx', ...ents.map((x) => x.entity));
         let at = 0;
         for (const { entity } of ents) {
           const end = at + replyLength(entity);
@@ -128,7 +153,7 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
       const replies = await Promise.all(
         ents.map(({ entity, value }) => {
           const keys = keysOf(entity, value, e.id);
-          return commands.get(keys.length)!(...keys, ...args, entity);
+          return commands.get(keys.length)!(...keys, ...args, 'entity', entity);
         }),
       );
       for (let i = 0; i < ents.length; i++) decode(ents[i]!.entity, replies[i]!, f);
