@@ -1,12 +1,14 @@
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createMemoryDecisionLog } from '../adapters/memory/memory-decision-log.ts';
+import { createMemoryModelRegistryStore } from '../adapters/memory/memory-model-registry-store.ts';
 import { createMemoryRulesetStore } from '../adapters/memory/memory-ruleset-store.ts';
 import { createMemoryWindowStore } from '../adapters/memory/memory-window-store.ts';
 import { migrate } from '../adapters/postgres/migrations.ts';
 import { createPgDatabase } from '../adapters/postgres/pg-database.ts';
 import { createPgDecisionLog } from '../adapters/postgres/pg-decision-log.ts';
 import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.ts';
+import { createPgModelRegistryStore } from '../adapters/postgres/pg-model-registry-store.ts';
 import { createPgRulesetStore } from '../adapters/postgres/pg-ruleset-store.ts';
 import { createPgWindowStore } from '../adapters/postgres/pg-window-store.ts';
 import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
@@ -14,10 +16,12 @@ import { SqliteOpenError, openSqliteDatabase } from '../adapters/sqlite/sqlite-d
 import { createSqliteDecisionLog } from '../adapters/sqlite/sqlite-decision-log.ts';
 import { createSqliteFlagOutbox } from '../adapters/sqlite/sqlite-flag-outbox.ts';
 import { migrateSqlite } from '../adapters/sqlite/sqlite-migrations.ts';
+import { createSqliteModelRegistryStore } from '../adapters/sqlite/sqlite-model-registry-store.ts';
 import { createSqliteRulesetStore } from '../adapters/sqlite/sqlite-ruleset-store.ts';
 import { createSqliteWindowStore } from '../adapters/sqlite/sqlite-window-store.ts';
 import type { DecisionLogStore } from '../pipeline/decision-log.ts';
 import type { OutboxStore } from '../pipeline/flag-outbox.ts';
+import type { ModelRegistryStore } from '../pipeline/model-registry-store.ts';
 import type { RulesetStore } from '../pipeline/ruleset-store.ts';
 import type { WindowStore } from '../pipeline/window-store.ts';
 import type { UserStore } from '../pipeline/user-store.ts';
@@ -34,6 +38,8 @@ export const SQLITE_FILE = 'risk.sqlite';
 export interface Stores {
   mode: StoreMode;
   rulesets: RulesetStore;
+  /** Model versions by role, their active and shadow pointers, the audit (the model registry). */
+  models: ModelRegistryStore;
   /** Users, their API tokens and sessions, beside the rules (DESIGN.md §4.10). */
   users: UserStore;
   /** Aggregate risk windows: in the database, or in memory in memory mode. */
@@ -76,6 +82,7 @@ export async function openStores(
     return {
       mode: 'postgres',
       rulesets,
+      models: createPgModelRegistryStore(db),
       users: createPgUserStore(db),
       windows: createPgWindowStore({ db }),
       decisionLog: createPgDecisionLog({ db }),
@@ -97,6 +104,7 @@ export async function openStores(
   return {
     mode: 'memory',
     rulesets,
+    models: createMemoryModelRegistryStore(),
     users: createMemoryUserStore(),
     windows: createMemoryWindowStore(),
     decisionLog: createMemoryDecisionLog(),
@@ -124,6 +132,7 @@ function openSqliteStores(path: string, logger: PinoLogger): Stores {
   return {
     mode: 'sqlite',
     rulesets,
+    models: createSqliteModelRegistryStore(db),
     users: createSqliteUserStore(db),
     windows: createSqliteWindowStore({ db }),
     decisionLog: createSqliteDecisionLog({ db }),
