@@ -35,8 +35,6 @@ import { MODEL_ROLES } from './model-roles.ts';
 import type { ModelsSetup } from './model-setup.ts';
 import { setupModels } from './model-setup.ts';
 import { createShadowScorer } from '../pipeline/shadow-models.ts';
-import type { ModelRoleSpec, VersionedModel } from '../pipeline/model-roles.ts';
-import type { RoleModelSource } from '../pipeline/live-models.ts';
 import { createBacktestPool } from './backtest-pool.ts';
 import { SERVICE_VERSION } from './version.ts';
 import { createScryptHasher } from '../adapters/crypto/scrypt-hasher.ts';
@@ -213,10 +211,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   const shadows = createShadowScorer({
     roles: Object.entries(MODEL_ROLES).map(([role, spec]) => ({
       role,
-      source: modelsLive.source(
-        role as keyof typeof MODEL_ROLES,
-      ) as RoleModelSource<VersionedModel>,
-      spec: spec as unknown as ModelRoleSpec<VersionedModel>,
+      source: modelsLive.source(role as keyof typeof MODEL_ROLES),
+      spec,
     })),
     onScore: (o) => modelMetrics.observeShadow(o),
     onDropped: () => modelMetrics.shadowDropped(),

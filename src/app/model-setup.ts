@@ -7,7 +7,6 @@ import { createLiveModels } from '../pipeline/live-models.ts';
 import type { ModelRegistryStore } from '../pipeline/model-registry-store.ts';
 import type { ModelRegistry } from '../pipeline/model-registry.ts';
 import { artifactText, createModelRegistry, sha256Hex } from '../pipeline/model-registry.ts';
-import type { ModelRoleSpec, VersionedModel } from '../pipeline/model-roles.ts';
 import type { Config } from './config.ts';
 import type { ModelRoles } from './model-roles.ts';
 import { MODEL_ROLES } from './model-roles.ts';
@@ -90,8 +89,8 @@ export async function setupModels(
   });
   const registry = createModelRegistry({
     store,
-    live: live as unknown as LiveModels<Record<string, unknown>>,
-    roles: MODEL_ROLES as unknown as Record<string, ModelRoleSpec<VersionedModel>>,
+    live,
+    roles: MODEL_ROLES,
   });
 
   /** Uploads the file's artifact and makes it active (nothing if it is active already). */

@@ -70,7 +70,7 @@ const optionalBody: preValidationHookHandler = (req, _reply, done) => {
  * acting), promoted and rolled back, as rules are published and rolled back. Roles as for
  * rules: viewers read; publishers (and admins) upload, shadow, promote and roll back.
  */
-export const modelsRoutes: FastifyPluginAsync<ModelsRoutesOptions> = async (app, opts) => {
+export const modelsRoutes: FastifyPluginAsync<ModelsRoutesOptions> = (app, opts) => {
   const { registry, auth } = opts;
   const viewer = { onRequest: auth.require('viewer') };
   const publisher = { onRequest: auth.require('publisher') };
@@ -318,4 +318,5 @@ export const modelsRoutes: FastifyPluginAsync<ModelsRoutesOptions> = async (app,
       return { role: req.query.role, from_id: from };
     },
   );
+  return Promise.resolve();
 };

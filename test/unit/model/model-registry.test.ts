@@ -7,7 +7,6 @@ import { MODEL_ROLES } from '../../../src/app/model-roles.ts';
 import type { ModelRoles } from '../../../src/app/model-roles.ts';
 import type { ModelArtifact } from '../../../src/domain/anomaly/artifact.ts';
 import { isRiskError } from '../../../src/domain/errors.ts';
-import type { LiveModels } from '../../../src/pipeline/live-models.ts';
 import { createLiveModels } from '../../../src/pipeline/live-models.ts';
 import type { ModelRegistryStore } from '../../../src/pipeline/model-registry-store.ts';
 import { createModelRegistry } from '../../../src/pipeline/model-registry.ts';
@@ -64,7 +63,7 @@ async function registryOver(store: ModelRegistryStore = createMemoryModelRegistr
   });
   const registry = createModelRegistry({
     store,
-    live: live as unknown as LiveModels<Record<string, unknown>>,
+    live,
     roles,
   });
   return { store, live, registry };
@@ -286,7 +285,7 @@ describe('shadow scoring', () => {
     const activeScore = source.current()?.score(tx, features) ?? null;
     shadows.observe({ transaction: tx, features, anomaly_score: activeScore });
     shadows.drain();
-    assert.deepEqual(seen, [], 'no shadow: nothing scored');
+    assert.equal(seen.length, 0, 'no shadow: nothing scored');
 
     await registry.shadow({ id: b.id, actor: 'p', comment: '' });
     shadows.observe({ transaction: tx, features, anomaly_score: activeScore });
