@@ -31,6 +31,11 @@ const author = {
     'Optional: the audit names the signed-in user. A user may only repeat their own name; the bootstrap ADMIN_TOKEN may name anyone (default "admin").',
 };
 const comment = { type: 'string', maxLength: 2000, pattern: SAFE_FREE_TEXT_PATTERN };
+/**
+ * A comment in the query string (an upload's body is the artifact itself): shorter, so that a
+ * percent-encoded one stays well within the request line and header limit (16 KiB).
+ */
+const queryComment = { ...comment, maxLength: 500 };
 const summary = {
   type: 'object',
   required: ['id', 'role', 'version', 'seq', 'sha256', 'uploaded_by', 'uploaded_at'],
@@ -138,7 +143,7 @@ export const modelsRoutes: FastifyPluginAsync<ModelsRoutesOptions> = (app, opts)
   );
 
   app.get<{ Params: { id: string } }>(
-    '/v1/models/:id',
+    '/v1/models/versions/:id',
     {
       ...viewer,
       schema: { tags, security, params: idParams, response: { 200: summary } },
@@ -159,7 +164,7 @@ export const modelsRoutes: FastifyPluginAsync<ModelsRoutesOptions> = (app, opts)
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { role, comment },
+          properties: { role, comment: queryComment },
         },
         body: {
           type: 'object',
@@ -297,7 +302,7 @@ export const modelsRoutes: FastifyPluginAsync<ModelsRoutesOptions> = (app, opts)
           type: 'object',
           additionalProperties: false,
           required: ['role'],
-          properties: { role, comment },
+          properties: { role, comment: queryComment },
         },
         response: {
           200: {

@@ -217,8 +217,11 @@ describe('the model registry API (embedded, in memory)', () => {
     const missing = await call(app, 'POST', '/v1/models/999999/promote', { as: t.pia });
     assert.equal(missing.status, 404);
     assert.match(errorOf(missing).message, /model 999999 does not exist/);
-    assert.equal((await call(app, 'GET', '/v1/models/999999', { as: t.vera })).status, 404);
-    assert.equal((await call(app, 'GET', `/v1/models/${id}`, { as: t.vera })).status, 200);
+    assert.equal(
+      (await call(app, 'GET', '/v1/models/versions/999999', { as: t.vera })).status,
+      404,
+    );
+    assert.equal((await call(app, 'GET', `/v1/models/versions/${id}`, { as: t.vera })).status, 200);
     const badRole = await call(app, 'POST', '/v1/models/rollback', {
       as: t.pia,
       body: { role: 'colour' },
