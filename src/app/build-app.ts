@@ -29,8 +29,13 @@ import { startTracing } from './tracing.ts';
 import { openStores } from './stores.ts';
 import { boundDecisions, boundVelocity, openRedis, withinMs } from './redis-client.ts';
 import { Counter, Gauge } from 'prom-client';
-import { modelPath, openModelSource } from './model-source.ts';
 import { openFraudModelSource } from './fraud-model-source.ts';
+import { modelPath } from './model-source.ts';
+import { createModelMetrics } from './model-metrics.ts';
+import { MODEL_ROLES } from './model-roles.ts';
+import type { ModelsSetup } from './model-setup.ts';
+import { setupModels } from './model-setup.ts';
+import { createShadowScorer } from '../pipeline/shadow-models.ts';
 import { createBacktestPool } from './backtest-pool.ts';
 import { SERVICE_VERSION } from './version.ts';
 import { createScryptHasher } from '../adapters/crypto/scrypt-hasher.ts';
@@ -155,9 +160,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     () => velocity.close(),
     () => decisions.close(),
   );
-  const models = openModelSource(config, logger);
-  closers.push(() => models.close());
-  metrics.watchModel(() => models.current()?.version ?? null);
+  // The fraud model (FRAUD_MODEL_PATH) is read from its file; the anomaly model comes from the
+  // model registry below.
   let fraudModels;
   try {
     fraudModels = openFraudModelSource(config, logger);
@@ -184,9 +188,14 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     });
   }
   let rulesSetup;
+  let modelsSetup: ModelsSetup | undefined;
   let emit;
+  const modelMetrics = createModelMetrics(metrics.registry);
   try {
     rulesSetup = await setupRules(config, stores.rulesets, stores.mode, logger, metrics);
+    modelsSetup = await setupModels(config, stores.models, stores.mode, logger, (role, m) =>
+      modelMetrics.observeModels(role, m),
+    );
     emit = await setupEmitters(
       config,
       stores,
@@ -200,11 +209,31 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   } catch (err) {
     // Nothing is serving yet: release what was opened, then fail the start.
     await rulesSetup?.live.close().catch(() => undefined);
+    await modelsSetup?.live.close().catch(() => undefined);
     for (const c of closers.reverse()) await c().catch(() => undefined);
     throw err;
   }
   const rules = rulesSetup.live;
   closers.push(() => rules.close());
+  const modelsLive = modelsSetup.live;
+  closers.push(() => modelsLive.close());
+  // The scorer reads the anomaly role's active model once per call (ModelSource's shape).
+  const models = modelsLive.source('anomaly');
+  metrics.watchModel(() => models.current()?.version ?? null);
+  // Every role with a shadow model scores each transaction again, after the answer is out.
+  const shadows = createShadowScorer({
+    roles: Object.entries(MODEL_ROLES).map(([role, spec]) => ({
+      role,
+      source: modelsLive.source(role as keyof typeof MODEL_ROLES),
+      spec,
+    })),
+    onScore: (o) => modelMetrics.observeShadow(o),
+    onDropped: () => modelMetrics.shadowDropped(),
+    logger,
+  });
+  closers.push(() => Promise.resolve(shadows.close()));
+  const modelWatcher = modelsSetup.startWatching();
+  if (modelWatcher !== undefined) closers.push(() => modelWatcher.close());
   // Set when close() begins: the window buffer and the outbox relays get until then.
   let emitDeadline = Number.POSITIVE_INFINITY;
   const emitters = emit;
@@ -233,6 +262,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       onScored: (sample) => {
         if (sample.response !== undefined) decisionStats.add(sample.response);
         feed.publish(sample);
+        shadows.observe(sample);
       },
       flags: emitters.flags,
       windows: emitters.windows,
@@ -326,6 +356,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     draining: () => draining,
     version: SERVICE_VERSION,
     rulesAdmin,
+    modelRegistry: modelsSetup.registry,
     auth,
     accounts: createAccounts({ users: stores.users, hasher }),
     windows: stores.windows,

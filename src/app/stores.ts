@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createMemoryDecisionLog } from '../adapters/memory/memory-decision-log.ts';
 import { createMemoryOutbox } from '../adapters/memory/memory-outbox.ts';
+import { createMemoryModelRegistryStore } from '../adapters/memory/memory-model-registry-store.ts';
 import { createMemoryRulesetStore } from '../adapters/memory/memory-ruleset-store.ts';
 import { createMemoryWindowStore } from '../adapters/memory/memory-window-store.ts';
 import { migrate } from '../adapters/postgres/migrations.ts';
@@ -9,6 +10,7 @@ import { createPgCaseEventOutbox } from '../adapters/postgres/pg-case-event-outb
 import { createPgDatabase } from '../adapters/postgres/pg-database.ts';
 import { createPgDecisionLog } from '../adapters/postgres/pg-decision-log.ts';
 import { createPgFlagOutbox } from '../adapters/postgres/pg-flag-outbox.ts';
+import { createPgModelRegistryStore } from '../adapters/postgres/pg-model-registry-store.ts';
 import { createPgRulesetStore } from '../adapters/postgres/pg-ruleset-store.ts';
 import { createPgWindowStore } from '../adapters/postgres/pg-window-store.ts';
 import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database.ts';
@@ -17,11 +19,13 @@ import { createSqliteCaseEventOutbox } from '../adapters/sqlite/sqlite-case-even
 import { createSqliteDecisionLog } from '../adapters/sqlite/sqlite-decision-log.ts';
 import { createSqliteFlagOutbox } from '../adapters/sqlite/sqlite-flag-outbox.ts';
 import { migrateSqlite } from '../adapters/sqlite/sqlite-migrations.ts';
+import { createSqliteModelRegistryStore } from '../adapters/sqlite/sqlite-model-registry-store.ts';
 import { createSqliteRulesetStore } from '../adapters/sqlite/sqlite-ruleset-store.ts';
 import { createSqliteWindowStore } from '../adapters/sqlite/sqlite-window-store.ts';
 import type { CaseEvent } from '../domain/case-event.ts';
 import type { DecisionLogStore } from '../pipeline/decision-log.ts';
 import type { OutboxStore } from '../pipeline/flag-outbox.ts';
+import type { ModelRegistryStore } from '../pipeline/model-registry-store.ts';
 import type { RulesetStore } from '../pipeline/ruleset-store.ts';
 import type { WindowStore } from '../pipeline/window-store.ts';
 import type { UserStore } from '../pipeline/user-store.ts';
@@ -57,6 +61,8 @@ export const SQLITE_FILE = 'risk.sqlite';
 export interface Stores {
   mode: StoreMode;
   rulesets: RulesetStore;
+  /** Model versions by role, their active and shadow pointers, the audit (the model registry). */
+  models: ModelRegistryStore;
   /** Users, their API tokens and sessions, beside the rules (DESIGN.md §4.10). */
   users: UserStore;
   /** Aggregate risk windows: in the database, or in memory in memory mode. */
@@ -105,6 +111,7 @@ export async function openStores(
     return {
       mode: 'postgres',
       rulesets,
+      models: createPgModelRegistryStore(db),
       users: createPgUserStore(db),
       windows: createPgWindowStore({ db }),
       decisionLog: announcingResolutions(createPgDecisionLog({ db }), caseEvents),
@@ -128,6 +135,7 @@ export async function openStores(
   return {
     mode: 'memory',
     rulesets,
+    models: createMemoryModelRegistryStore(),
     users: createMemoryUserStore(),
     windows: createMemoryWindowStore(),
     decisionLog: createMemoryDecisionLog(Date.now, caseEvents),
@@ -157,6 +165,7 @@ function openSqliteStores(path: string, logger: PinoLogger): Stores {
   return {
     mode: 'sqlite',
     rulesets,
+    models: createSqliteModelRegistryStore(db),
     users: createSqliteUserStore(db),
     windows: createSqliteWindowStore({ db }),
     decisionLog: announcingResolutions(createSqliteDecisionLog({ db }), caseEvents),

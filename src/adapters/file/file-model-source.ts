@@ -45,6 +45,11 @@ export interface FileModelSourceOptions {
   watch?: boolean;
   /** Quiet time after the last change event before reading the file (default 100 ms). */
   debounceMs?: number;
+  /**
+   * Told of every valid replacement after it is swapped in, with the file's text: in embedded
+   * mode the file is the operator's way in, and its edits go on into the model registry.
+   */
+  onSwap?: (text: string, model: TransactionModel) => void;
 }
 
 export interface FileModelSource extends ModelSource {
@@ -103,6 +108,7 @@ export function createFileModelSource(opts: FileModelSourceOptions): FileModelSo
     active = model;
     activeDigest = d;
     log.info({ from: previous, to: model.version }, 'anomaly model swapped');
+    opts.onSwap?.(next, model);
     return true;
   }
   function reload(): Promise<boolean> {

@@ -233,6 +233,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX risk_case_event_outbox_due ON risk_case_event_outbox (next_attempt_at);
     `,
   },
+  {
+    id: 8,
+    name: 'model_registry',
+    sql: `
+      -- Models uploaded through the admin API: immutable versions (the artifact kept as the
+      -- compact JSON text that was hashed), each role's active and shadow pointers, the audit.
+      CREATE TABLE model_versions (
+        id          bigserial PRIMARY KEY,
+        role        text NOT NULL,
+        version     text NOT NULL,
+        seq         integer NOT NULL,
+        format      text NOT NULL,
+        sha256      text NOT NULL,
+        bytes       integer NOT NULL,
+        artifact    text NOT NULL,
+        uploaded_by text NOT NULL,
+        uploaded_at timestamptz NOT NULL DEFAULT now(),
+        comment     text NOT NULL DEFAULT '',
+        source      text NOT NULL CHECK (source IN ('seed', 'file', 'api')),
+        UNIQUE (role, seq),
+        UNIQUE (role, sha256)
+      );
+      CREATE TABLE model_roles (
+        role       text PRIMARY KEY,
+        active_id  bigint REFERENCES model_versions (id),
+        shadow_id  bigint REFERENCES model_versions (id),
+        changed_at timestamptz NOT NULL DEFAULT now(),
+        CHECK (active_id IS NULL OR shadow_id IS NULL OR active_id <> shadow_id)
+      );
+      CREATE TABLE model_audit (
+        id            bigserial PRIMARY KEY,
+        role          text NOT NULL,
+        action        text NOT NULL
+          CHECK (action IN ('seed', 'upload', 'shadow', 'unshadow', 'promote', 'rollback')),
+        model_id      bigint NOT NULL REFERENCES model_versions (id),
+        from_model_id bigint REFERENCES model_versions (id),
+        actor         text NOT NULL,
+        comment       text NOT NULL DEFAULT '',
+        at            timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX model_audit_by_model ON model_audit (role, model_id, id);
+    `,
+  },
 ];
 
 /** Any constant works; it only has to be the same for every replica of this service. */

@@ -54,24 +54,6 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     `,
   },
   {
-    id: 7,
-    name: 'risk_case_event_outbox',
-    sql: `
-      -- DESIGN.md §4.9: a resolved case's event, inserted in the transaction that resolves the
-      -- case (a transactional outbox), kept until its destination took it; as risk_flag_outbox.
-      CREATE TABLE risk_case_event_outbox (
-        seq                INTEGER PRIMARY KEY AUTOINCREMENT,
-        event_id           TEXT NOT NULL UNIQUE,
-        payload            TEXT NOT NULL,
-        created_at_ms      INTEGER NOT NULL,
-        attempts           INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at_ms INTEGER NOT NULL,
-        last_error         TEXT
-      ) STRICT;
-      CREATE INDEX risk_case_event_outbox_due ON risk_case_event_outbox (next_attempt_at_ms, seq);
-    `,
-  },
-  {
     id: 2,
     name: 'risk_windows',
     sql: `
@@ -249,6 +231,67 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       DROP TABLE ruleset_audit;
       ALTER TABLE ruleset_audit_v6 RENAME TO ruleset_audit;
       CREATE INDEX ruleset_audit_by_version ON ruleset_audit (version, id);
+    `,
+  },
+  {
+    id: 7,
+    name: 'risk_case_event_outbox',
+    sql: `
+      -- DESIGN.md §4.9: a resolved case's event, inserted in the transaction that resolves the
+      -- case (a transactional outbox), kept until its destination took it; as risk_flag_outbox.
+      CREATE TABLE risk_case_event_outbox (
+        seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id           TEXT NOT NULL UNIQUE,
+        payload            TEXT NOT NULL,
+        created_at_ms      INTEGER NOT NULL,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at_ms INTEGER NOT NULL,
+        last_error         TEXT
+      ) STRICT;
+      CREATE INDEX risk_case_event_outbox_due ON risk_case_event_outbox (next_attempt_at_ms, seq);
+    `,
+  },
+  {
+    id: 8,
+    name: 'model_registry',
+    sql: `
+      -- Models uploaded through the admin API, as in the PostgreSQL schema: immutable versions,
+      -- each role's active and shadow pointers, the audit trail.
+      CREATE TABLE model_versions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        role        TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        format      TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        bytes       INTEGER NOT NULL,
+        artifact    TEXT NOT NULL,
+        uploaded_by TEXT NOT NULL,
+        uploaded_at TEXT NOT NULL DEFAULT ${NOW_ISO},
+        comment     TEXT NOT NULL DEFAULT '',
+        source      TEXT NOT NULL CHECK (source IN ('seed', 'file', 'api')),
+        UNIQUE (role, seq),
+        UNIQUE (role, sha256)
+      ) STRICT;
+      CREATE TABLE model_roles (
+        role       TEXT PRIMARY KEY,
+        active_id  INTEGER REFERENCES model_versions (id),
+        shadow_id  INTEGER REFERENCES model_versions (id),
+        changed_at TEXT NOT NULL DEFAULT ${NOW_ISO},
+        CHECK (active_id IS NULL OR shadow_id IS NULL OR active_id <> shadow_id)
+      ) STRICT;
+      CREATE TABLE model_audit (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        role          TEXT NOT NULL,
+        action        TEXT NOT NULL
+          CHECK (action IN ('seed', 'upload', 'shadow', 'unshadow', 'promote', 'rollback')),
+        model_id      INTEGER NOT NULL REFERENCES model_versions (id),
+        from_model_id INTEGER REFERENCES model_versions (id),
+        actor         TEXT NOT NULL,
+        comment       TEXT NOT NULL DEFAULT '',
+        at            TEXT NOT NULL DEFAULT ${NOW_ISO}
+      ) STRICT;
+      CREATE INDEX model_audit_by_model ON model_audit (role, model_id, id);
     `,
   },
 ];

@@ -15,6 +15,8 @@ import { healthRoutes } from './health-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 import type { RulesAdmin } from '../../pipeline/rules-admin.ts';
 import { rulesRoutes } from './rules-routes.ts';
+import type { ModelRegistry } from '../../pipeline/model-registry.ts';
+import { modelsRoutes } from './models-routes.ts';
 import type { AdminAuth } from './auth.ts';
 import { securitySchemes } from './auth.ts';
 import type { Accounts } from '../../pipeline/accounts.ts';
@@ -38,6 +40,8 @@ export interface HttpServerOptions {
   draining: () => boolean;
   version: string;
   rulesAdmin: RulesAdmin;
+  /** The model registry API (`/v1/models*`); absent: not served. */
+  modelRegistry?: ModelRegistry;
   /** Credentials and roles of the administration API (auth.ts). */
   auth: AdminAuth;
   accounts: Accounts;
@@ -138,6 +142,8 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(healthRoutes, { checks: opts.checks, draining: opts.draining });
   await app.register(metricsRoutes, { registry: opts.registry });
   await app.register(rulesRoutes, { admin: opts.rulesAdmin, auth: opts.auth });
+  if (opts.modelRegistry !== undefined)
+    await app.register(modelsRoutes, { registry: opts.modelRegistry, auth: opts.auth });
   await app.register(usersRoutes, { accounts: opts.accounts, auth: opts.auth });
   await app.register(sessionRoutes, { auth: opts.auth });
   await app.register(windowsRoutes, {
