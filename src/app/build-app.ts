@@ -29,7 +29,6 @@ import { startTracing } from './tracing.ts';
 import { openStores } from './stores.ts';
 import { boundDecisions, boundVelocity, openRedis, withinMs } from './redis-client.ts';
 import { Counter, Gauge } from 'prom-client';
-import { openFraudModelSource } from './fraud-model-source.ts';
 import { modelPath } from './model-source.ts';
 import { createModelMetrics } from './model-metrics.ts';
 import { MODEL_ROLES } from './model-roles.ts';
@@ -160,17 +159,6 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     () => velocity.close(),
     () => decisions.close(),
   );
-  // The fraud model (FRAUD_MODEL_PATH) is read from its file; the anomaly model comes from the
-  // model registry below.
-  let fraudModels;
-  try {
-    fraudModels = openFraudModelSource(config, logger);
-  } catch (err) {
-    for (const c of closers.reverse()) await c().catch(() => undefined);
-    throw err;
-  }
-  closers.push(() => fraudModels.close());
-
   let stores;
   try {
     stores = await openStores(config, logger, (dependency) => metrics.dependencyError(dependency));
@@ -219,6 +207,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   closers.push(() => modelsLive.close());
   // The scorer reads the anomaly role's active model once per call (ModelSource's shape).
   const models = modelsLive.source('anomaly');
+  // And the fraud role's for the `fraud_probability` fact (null without an active one).
+  const fraudModels = modelsLive.source('fraud');
   metrics.watchModel(() => models.current()?.version ?? null);
   // Every role with a shadow model scores each transaction again, after the answer is out.
   const shadows = createShadowScorer({

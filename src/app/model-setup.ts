@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Logger as PinoLogger } from 'pino';
+import {
+  createFileFraudModelSource,
+  fraudModelFromJson,
+} from '../adapters/file/file-fraud-model-source.ts';
 import { createFileModelSource, modelFromJson } from '../adapters/file/file-model-source.ts';
 import { RiskError } from '../domain/errors.ts';
 import type { LiveModels } from '../pipeline/live-models.ts';
@@ -23,26 +27,44 @@ export interface ModelsSetup {
   startWatching(): { close(): Promise<void> } | undefined;
 }
 
-/** The model file's artifact, validated (an invalid or missing file fails the start). */
-function readSeed(path: string): { text: string; version: string; format: string } {
+/** A role's model file: the artifact's text and version, validated at start. */
+interface SeedFile {
+  role: keyof ModelRoles;
+  path: string;
+  text: string;
+  version: string;
+}
+
+/** Reads and validates a model file (a missing or invalid file fails the start, naming it). */
+function readSeed(role: keyof ModelRoles, path: string): SeedFile {
+  const kind = role === 'anomaly' ? 'model' : 'fraud model';
   let raw: string;
   try {
     raw = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RiskError('RISK_ERR_VALIDATION', `cannot read model file ${path}`, undefined, err);
+    throw new RiskError('RISK_ERR_VALIDATION', `cannot read ${kind} file ${path}`, undefined, err);
   }
-  const model = modelFromJson(raw, path);
-  const text = artifactText(JSON.parse(raw));
-  return { text, version: model.version, format: MODEL_ROLES.anomaly.format };
+  const model = role === 'anomaly' ? modelFromJson(raw, path) : fraudModelFromJson(raw, path);
+  return { role, path, text: artifactText(JSON.parse(raw)), version: model.version };
+}
+
+/** The model files of the configuration, by role: MODEL_PATH (anomaly), FRAUD_MODEL_PATH. */
+function seedFiles(config: Config): SeedFile[] {
+  const files: SeedFile[] = [];
+  const anomaly = modelPath(config);
+  if (anomaly !== null) files.push(readSeed('anomaly', anomaly));
+  if (config.FRAUD_MODEL_PATH !== undefined) files.push(readSeed('fraud', config.FRAUD_MODEL_PATH));
+  return files;
 }
 
 /**
- * The model registry and its live models. MODEL_PATH seeds the `anomaly` role when it has no
- * version yet (as rules/ seeds the ruleset store), so the shipped model is the default;
- * `MODEL_PATH=none` seeds nothing, so the role has no model until one is promoted through the
- * API. In embedded mode the file stays an operator's way in, as the rules directory does: a
- * file changed since the version last taken from it is uploaded and promoted at start, and
- * each valid edit while running too.
+ * The model registry and its live models. A model file seeds its role when the role has no
+ * version yet (as rules/ seeds the ruleset store): MODEL_PATH the `anomaly` role (unset: the
+ * shipped model, so it is the default; `none` seeds nothing, so the role has no model until one
+ * is promoted through the API), FRAUD_MODEL_PATH the `fraud` role (unset: none). In embedded
+ * mode the files stay an operator's way in, as the rules directory does: a file changed since
+ * the version last taken from it is uploaded and promoted at start, and each valid edit while
+ * running too.
  */
 export async function setupModels(
   config: Config,
@@ -51,13 +73,18 @@ export async function setupModels(
   logger: PinoLogger,
   onSwap?: Parameters<typeof createLiveModels<ModelRoles>>[0]['onSwap'],
 ): Promise<ModelsSetup> {
-  const path = modelPath(config);
   const embedded = mode !== 'postgres';
-  const seed = path === null ? null : readSeed(path);
-  const fromFile = (text: string, version: string, comment: string, source: 'seed' | 'file') => ({
-    role: 'anomaly',
+  const seeds = seedFiles(config);
+  const fromFile = (
+    seed: SeedFile,
+    text: string,
+    version: string,
+    comment: string,
+    source: 'seed' | 'file',
+  ) => ({
+    role: seed.role,
     version,
-    format: MODEL_ROLES.anomaly.format,
+    format: MODEL_ROLES[seed.role].format,
     artifact: text,
     sha256: sha256Hex(text),
     actor: MODEL_FILE_ACTOR,
@@ -65,18 +92,21 @@ export async function setupModels(
     source,
   });
 
-  let fileChanged = false;
-  if (seed !== null && path !== null) {
+  const changed: SeedFile[] = [];
+  for (const seed of seeds) {
     const seeded = await store.seedIfEmpty(
-      fromFile(seed.text, seed.version, `seeded from ${path}`, 'seed'),
+      fromFile(seed, seed.text, seed.version, `seeded from ${seed.path}`, 'seed'),
     );
     if (seeded !== null)
-      logger.info({ id: seeded.id, version: seeded.version, path }, 'model registry seeded');
+      logger.info(
+        { role: seed.role, id: seeded.id, version: seeded.version, path: seed.path },
+        'model registry seeded',
+      );
     else if (embedded) {
-      const last = (await store.list('anomaly', 1000)).find(
+      const last = (await store.list(seed.role, 1000)).find(
         (v) => v.source === 'seed' || v.source === 'file',
       );
-      fileChanged = last !== undefined && last.sha256 !== sha256Hex(seed.text);
+      if (last !== undefined && last.sha256 !== sha256Hex(seed.text)) changed.push(seed);
     }
   }
 
@@ -93,44 +123,51 @@ export async function setupModels(
     roles: MODEL_ROLES,
   });
 
-  /** Uploads the file's artifact and makes it active (nothing if it is active already). */
-  async function takeFile(text: string, comment: string): Promise<void> {
+  /** Uploads a file's artifact and makes it active (nothing if it is active already). */
+  async function takeFile(seed: SeedFile, text: string, comment: string): Promise<void> {
     const { model } = await registry.upload({
       artifact: JSON.parse(text) as unknown,
-      role: 'anomaly',
+      role: seed.role,
       actor: MODEL_FILE_ACTOR,
       comment,
       source: 'file',
     });
-    if (live.source('anomaly').state().active?.id === model.id) return;
+    if (live.source(seed.role).state().active?.id === model.id) return;
     await registry.promote({ id: model.id, actor: MODEL_FILE_ACTOR, comment });
-    logger.info({ id: model.id, version: model.version, path }, 'model file changed: promoted');
+    logger.info(
+      { role: seed.role, id: model.id, version: model.version, path: seed.path },
+      'model file changed: promoted',
+    );
   }
-  if (fileChanged && seed !== null)
-    await takeFile(seed.text, `${path} changed while the service was stopped`);
+  for (const seed of changed)
+    await takeFile(seed, seed.text, `${seed.path} changed while the service was stopped`);
 
   const active = live.source('anomaly').current();
   if (active === null)
     logger.info({}, 'no active anomaly model (MODEL_PATH=none): anomaly_score is null');
   else logger.info({ model_version: active.version }, 'anomaly model loaded');
+  const fraud = live.source('fraud').current();
+  if (fraud !== null) logger.info({ fraud_model_version: fraud.version }, 'fraud model loaded');
 
   return {
     live,
     registry,
     startWatching() {
-      if (!embedded || path === null) return undefined;
-      return createFileModelSource({
-        path,
-        logger,
-        onSwap: (text) => {
-          takeFile(text, `${path} edited`).catch((err: unknown) =>
-            logger.error(
-              { err: err instanceof Error ? err.message : String(err), path },
-              'the edited model file could not be promoted',
-            ),
-          );
-        },
-      });
+      if (!embedded || seeds.length === 0) return undefined;
+      const onEdit = (seed: SeedFile) => (text: string) => {
+        takeFile(seed, text, `${seed.path} edited`).catch((err: unknown) =>
+          logger.error(
+            { err: err instanceof Error ? err.message : String(err), path: seed.path },
+            'the edited model file could not be promoted',
+          ),
+        );
+      };
+      const watchers = seeds.map((seed) =>
+        seed.role === 'anomaly'
+          ? createFileModelSource({ path: seed.path, logger, onSwap: onEdit(seed) })
+          : createFileFraudModelSource({ path: seed.path, logger, onSwap: onEdit(seed) }),
+      );
+      return { close: async () => void (await Promise.all(watchers.map((w) => w.close()))) };
     },
   };
 }

@@ -39,6 +39,7 @@ export interface FileFraudModelSourceOptions {
   logger: Logger;
   watch?: boolean;
   debounceMs?: number;
+  onSwap?: (text: string, model: GbdtFraudModel) => void;
 }
 
 export interface FileFraudModelSource extends FraudModelSource {

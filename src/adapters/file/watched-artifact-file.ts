@@ -17,6 +17,8 @@ export interface WatchedArtifactOptions<T> {
   watch?: boolean;
   /** Quiet time after the last change event before reading the file (default 100 ms). */
   debounceMs?: number;
+  /** Called with the new text after each swap (the model registry takes the edited file). */
+  onSwap?: (text: string, value: T) => void;
 }
 
 export interface WatchedArtifact<T> {
@@ -72,6 +74,7 @@ export function createWatchedArtifact<T extends { version: string }>(
     log.info({ from: active.version, to: parsed.version }, `${kind} swapped`);
     active = parsed;
     activeDigest = d;
+    opts.onSwap?.(next, parsed);
     return true;
   }
   let running: Promise<boolean> | undefined;

@@ -94,6 +94,60 @@ describe('the fraud model in scoring', { timeout: 120_000 }, () => {
     assert.ok(text.includes(String(expected)), text);
   });
 
+  test('a fraud model uploaded and promoted through the admin API drives the fact', async () => {
+    const ADMIN = 'fraud-model-admin-token';
+    const a = await app({ ADMIN_TOKEN: ADMIN });
+    const admin = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+      const res = await a.http.inject({
+        method,
+        url,
+        headers: {
+          authorization: `Bearer ${ADMIN}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        ...(body !== undefined && { payload: JSON.stringify(body) }),
+      });
+      return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+    };
+    const decide = async (id: string) => {
+      const res = await postScore(a, makeTx({ account_id: id, ...risky }));
+      return (res.body as unknown as Answer).decision;
+    };
+    // No fraud model yet: the rule cannot fire.
+    assert.equal(await decide('fm-api-0'), 'approve');
+    const up = await admin('POST', '/v1/models', artifact);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const uploaded = up.body.model as { id: number; role: string; version: string };
+    assert.deepEqual([uploaded.role, uploaded.version], ['fraud', model.version]);
+    // Uploaded is not active.
+    assert.equal(await decide('fm-api-1'), 'approve');
+    const promoted = await admin('POST', `/v1/models/${uploaded.id}/promote`);
+    assert.equal(promoted.status, 200, JSON.stringify(promoted.body));
+    assert.equal(await decide('fm-api-2'), 'decline');
+    const view = await admin('GET', '/v1/models');
+    const fraud = (view.body.roles as Array<{ role: string; active: { id: number } | null }>).find(
+      (r) => r.role === 'fraud',
+    );
+    assert.equal(fraud?.active?.id, uploaded.id);
+  });
+
+  test("FRAUD_MODEL_PATH seeds the registry's fraud role", async () => {
+    const ADMIN = 'fraud-model-seed-token';
+    const a = await app({ FRAUD_MODEL_PATH: modelFile, ADMIN_TOKEN: ADMIN });
+    const res = await a.http.inject({
+      method: 'GET',
+      url: '/v1/models',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    const roles = (
+      res.json() as {
+        roles: Array<{ role: string; active: { version: string; source: string } | null }>;
+      }
+    ).roles;
+    const fraud = roles.find((r) => r.role === 'fraud');
+    assert.deepEqual([fraud?.active?.version, fraud?.active?.source], [model.version, 'seed']);
+  });
+
   test('without FRAUD_MODEL_PATH the fact is null and the rule never fires', async () => {
     const a = await app({});
     const res = await postScore(a, makeTx({ account_id: 'fm-none', ...risky }));

@@ -156,7 +156,7 @@ describe('model registry use cases', () => {
     );
     await assert.rejects(
       registry.upload({ artifact: artifact('3'), role: 'colour', actor: 'p', comment: '' }),
-      /unknown model role "colour"; roles: anomaly/,
+      /unknown model role "colour"; roles: anomaly, fraud/,
     );
     assert.deepEqual(await store.list(undefined, 10), []);
   });
