@@ -107,7 +107,7 @@ describe('the fraud model in scoring', { timeout: 120_000 }, () => {
         },
         ...(body !== undefined && { payload: JSON.stringify(body) }),
       });
-      return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+      return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
     };
     const decide = async (id: string) => {
       const res = await postScore(a, makeTx({ account_id: id, ...risky }));
@@ -139,11 +139,9 @@ describe('the fraud model in scoring', { timeout: 120_000 }, () => {
       url: '/v1/models',
       headers: { authorization: `Bearer ${ADMIN}` },
     });
-    const roles = (
-      res.json() as {
-        roles: Array<{ role: string; active: { version: string; source: string } | null }>;
-      }
-    ).roles;
+    const { roles } = res.json<{
+      roles: Array<{ role: string; active: { version: string; source: string } | null }>;
+    }>();
     const fraud = roles.find((r) => r.role === 'fraud');
     assert.deepEqual([fraud?.active?.version, fraud?.active?.source], [model.version, 'seed']);
   });
