@@ -90,7 +90,7 @@ describe('file model source', () => {
       30_000,
       '2.0.0 swapped in',
     );
-    assert.ok(logger.lines.some((l) => l.msg === 'anomaly model swapped'));
+    assert.ok(logger.lines.some((l) => l.msg === 'model swapped'));
 
     writeFileSync(path, '{"format": "risk-iforest/1", "trees": ');
     await waitFor(() => logger.lines.some((l) => l.level === 'error'), 30_000, 'error logged');
