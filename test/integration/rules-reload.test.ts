@@ -60,17 +60,20 @@ test('a change without a notification is picked up by the periodic check', () =>
 // deadline for a loaded machine, still well short of the periodic check).
 test('a dropped listening connection is re-established and notifications flow again', () =>
   withApp(60_000, async () => {
-    // Kill the service's LISTEN connection from the server side.
+    // Kill the service's LISTEN connection for rules from the server side (the model registry
+    // listens on a connection of its own).
     const killed = await sql<{ pid: number }>(
       `SELECT pg_terminate_backend(pid) AS ok, pid FROM pg_stat_activity
-      WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      WHERE datname = current_database() AND query ILIKE 'LISTEN%risk_rules_changed%'
+        AND pid <> pg_backend_pid()`,
     );
-    assert.equal(killed.length, 1, 'the service had one listening connection');
+    assert.equal(killed.length, 1, 'the service had one connection listening for rules');
     // Wait for the reconnect (backoff starts at 200 ms with jitter).
     await waitFor(
       async () => {
         const listening = await sql<{ pid: number }>(
-          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+            AND query ILIKE 'LISTEN%risk_rules_changed%'`,
         );
         return listening.length === 1 && listening[0]?.pid !== killed[0]?.pid;
       },
