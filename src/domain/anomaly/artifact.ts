@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkArtifactShape } from '../artifact-shape.ts';
 import type { IsolationForest, PreorderTrees } from './forest.ts';
 import { ForestStructureError, buildForest } from './forest.ts';
 import { averagePathLength, heightLimit } from './path-length.ts';
@@ -128,33 +129,9 @@ export function forestParams(forest: IsolationForest): Pick<ModelMeta, 'params' 
  * structure of every tree. Each problem is one message naming where it is.
  */
 export function parseModelArtifact(json: unknown): ArtifactParse {
-  if (
-    typeof json === 'object' &&
-    json !== null &&
-    'format' in json &&
-    json.format !== ARTIFACT_FORMAT
-  ) {
-    return {
-      ok: false,
-      errors: [
-        `format: ${JSON.stringify(json.format)} is not supported; expected ${ARTIFACT_FORMAT}`,
-      ],
-    };
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      errors: parsed.error.issues.map((i) => `${i.path.join('.') || 'artifact'}: ${i.message}`),
-    };
-  }
-  const a = parsed.data;
-  const errors: string[] = [];
-  const seen = new Set<string>();
-  for (const f of a.features) {
-    if (seen.has(f)) errors.push(`features: "${f}" appears twice`);
-    seen.add(f);
-  }
+  const shape = checkArtifactShape(json, ARTIFACT_FORMAT, schema);
+  if (!shape.ok) return shape;
+  const { data: a, errors } = shape;
   const summaryNames = a.training.features.map((f) => f.name);
   if (summaryNames.join('\u0000') !== a.features.join('\u0000'))
     errors.push('training.features: must summarise the features, in the same order');

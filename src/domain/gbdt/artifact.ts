@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkArtifactShape } from '../artifact-shape.ts';
 import type { Trees } from './trees.ts';
 import { TreeStructureError, checkTrees } from './trees.ts';
 
@@ -63,29 +64,9 @@ const MISSING_CODE = { none: 0, zero: 1, nan: 2 } as const;
  * of the trees. Each problem is one message naming where it is.
  */
 export function parseGbdtArtifact(json: unknown): GbdtParse {
-  if (typeof json === 'object' && json !== null && 'format' in json) {
-    if (json.format !== GBDT_FORMAT)
-      return {
-        ok: false,
-        errors: [
-          `format: ${JSON.stringify(json.format)} is not supported; expected ${GBDT_FORMAT}`,
-        ],
-      };
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      errors: parsed.error.issues.map((i) => `${i.path.join('.') || 'artifact'}: ${i.message}`),
-    };
-  }
-  const a = parsed.data;
-  const errors: string[] = [];
-  const seen = new Set<string>();
-  for (const f of a.features) {
-    if (seen.has(f)) errors.push(`features: "${f}" appears twice`);
-    seen.add(f);
-  }
+  const shape = checkArtifactShape(json, GBDT_FORMAT, schema);
+  if (!shape.ok) return shape;
+  const { data: a, errors } = shape;
   if (a.training.positives > a.training.rows)
     errors.push(`training.positives: ${a.training.positives} exceeds the ${a.training.rows} rows`);
   if (errors.length > 0) return { ok: false, errors };
