@@ -120,6 +120,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       redis,
       keyPrefix: config.REDIS_KEY_PREFIX,
       limits,
+      // One Redis: the idempotency lookup and claim go in the velocity script's call.
+      idempotencyKeyPrefix: config.REDIS_KEY_PREFIX,
     });
     let decisionCache = createRedisDecisionCache({ redis, keyPrefix: config.REDIS_KEY_PREFIX });
     if (redisConnection.kind === 'redis-cluster') {

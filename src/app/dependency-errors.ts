@@ -11,11 +11,16 @@ function counted<T>(p: Promise<T>, count: () => void): Promise<T> {
 
 /** The velocity store, with every failed call counted as an error of `dependency`. */
 export function countVelocityErrors(store: VelocityStore, count: () => void): VelocityStore {
-  return {
+  const counting: VelocityStore = {
     record: (tx) => counted(store.record(tx), count),
     ping: () => counted(store.ping(), count),
     close: () => store.close(),
   };
+  const { recordFirst } = store;
+  if (recordFirst !== undefined) {
+    counting.recordFirst = (tx, h) => counted(recordFirst.call(store, tx, h), count);
+  }
+  return counting;
 }
 
 /** The decision cache, with every failed call counted. */

@@ -135,6 +135,52 @@ export function createScorer(opts: ScorerOptions): Scorer {
     }
   };
 
+  /**
+   * The idempotency lookup, the velocity update and the claim: one call where the velocity store
+   * keeps the idempotency records too (one Redis: one script instead of three commands, and a
+   * replay or a conflict records nothing), else the three calls together. A failed single call
+   * fails all three (they share one Redis).
+   */
+  async function firstStep(
+    tx: Transaction,
+    payloadHash: string,
+  ): Promise<
+    [
+      PromiseSettledResult<StoredDecision | null>,
+      PromiseSettledResult<VelocityFeatures>,
+      PromiseSettledResult<string | undefined>,
+    ]
+  > {
+    if (velocity.recordFirst === undefined) {
+      return Promise.allSettled([
+        decisions.get(tx.transaction_id),
+        velocity.record(tx),
+        decisions.claim?.(tx.transaction_id, payloadHash),
+      ]);
+    }
+    // Not read when the answer is a replay or a conflict.
+    const noFeatures = { status: 'fulfilled', value: {} } as const;
+    try {
+      const first = await velocity.recordFirst(tx, payloadHash);
+      if (first.kind === 'stored') {
+        const noClaim = { status: 'fulfilled', value: undefined } as const;
+        return [{ status: 'fulfilled', value: first.stored }, noFeatures, noClaim];
+      }
+      const lookup = { status: 'fulfilled', value: null } as const;
+      if (first.kind === 'claimed') {
+        return [lookup, noFeatures, { status: 'fulfilled', value: first.payloadHash }];
+      }
+      return [
+        lookup,
+        { status: 'fulfilled', value: first.features },
+        { status: 'fulfilled', value: payloadHash },
+      ];
+    } catch (reason) {
+      const failed = { status: 'rejected', reason } as const;
+      return [failed, failed, failed];
+    }
+  }
+
   function notifyScored(sample: ScoredSample): void {
     try {
       opts.onScored?.(sample);
@@ -166,11 +212,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
     const featuresDone = trace.begin('features');
     // The claim goes in the same round trip: it costs no latency and stops a call with another
     // payload under this id, in another replica, before it stores a flag.
-    const [lookup, enriched, claimed] = await Promise.allSettled([
-      decisions.get(tx.transaction_id),
-      velocity.record(tx),
-      decisions.claim?.(tx.transaction_id, payloadHash),
-    ]);
+    const [lookup, enriched, claimed] = await firstStep(tx, payloadHash);
     featuresDone();
     let cacheUp = true;
     if (lookup.status === 'rejected') {

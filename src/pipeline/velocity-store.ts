@@ -1,5 +1,12 @@
 import type { VelocityFeatures } from '../domain/features.ts';
 import type { Transaction } from '../domain/transaction.ts';
+import type { StoredDecision } from './decision-cache.ts';
+
+/** What `VelocityStore.recordFirst` found for a transaction_id. */
+export type FirstRecord =
+  | { kind: 'stored'; stored: StoredDecision }
+  | { kind: 'claimed'; payloadHash: string }
+  | { kind: 'recorded'; features: VelocityFeatures };
 
 /**
  * Keeps sliding-window velocity state per entity key (DESIGN.md §4.2). `record` adds the
@@ -8,6 +15,14 @@ import type { Transaction } from '../domain/transaction.ts';
  */
 export interface VelocityStore {
   record(tx: Transaction): Promise<VelocityFeatures>;
+  /**
+   * The scorer's first step in one call, for a store that keeps the idempotency records beside
+   * the velocity state (one Redis): the stored answer for the id if there is one (nothing
+   * recorded), else the hash of another payload that holds the id's claim (nothing recorded),
+   * else the claim taken for `payloadHash` (DecisionCache.claim) and `record`'s features. Without
+   * it the scorer sends the lookup, the claim and `record` together.
+   */
+  recordFirst?(tx: Transaction, payloadHash: string): Promise<FirstRecord>;
   /** Resolves when the backing store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

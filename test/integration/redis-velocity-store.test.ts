@@ -1,6 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.ts';
+import { createRedisDecisionCache } from '../../src/adapters/redis/redis-decision-cache.ts';
 import { createRedisVelocityStore } from '../../src/adapters/redis/redis-velocity-store.ts';
 import { velocityStoreConformance } from '../conformance/velocity-store.ts';
 import { connectTestRedis, dropPrefix, uniquePrefix } from '../helpers/redis.ts';
@@ -39,6 +40,64 @@ for (const { smallKeyEvents, callPerEntity } of variants) {
     },
   );
 }
+
+// The scorer's one-call first step (idempotency lookup, claim, velocity): the same velocity.
+velocityStoreConformance('redis (one call with the idempotency lookup and claim)', (limits) => {
+  stores += 1;
+  const store = createRedisVelocityStore({
+    redis,
+    keyPrefix: `${filePrefix}${stores}:`,
+    limits,
+    idempotencyKeyPrefix: `${filePrefix}${stores}:`,
+  });
+  const recordFirst = store.recordFirst;
+  assert.ok(recordFirst !== undefined, 'one call for all entities offers recordFirst');
+  return Promise.resolve({
+    ...store,
+    async record(tx) {
+      const first = await recordFirst(tx, 'same-payload');
+      assert.equal(first.kind, 'recorded');
+      return first.kind === 'recorded' ? first.features : {};
+    },
+  });
+});
+
+test("recordFirst: a stored answer or another payload's claim is returned and nothing is recorded", async () => {
+  stores += 1;
+  const keyPrefix = `${filePrefix}${stores}:`;
+  const store = createRedisVelocityStore({ redis, keyPrefix, idempotencyKeyPrefix: keyPrefix });
+  const decisions = createRedisDecisionCache({ redis, keyPrefix });
+  const recordFirst = store.recordFirst!;
+  const tx = (id: string, amount: number) =>
+    makeTx({ transaction_id: id, account_id: 'first', at: 1_000, amount });
+
+  const a = await recordFirst(tx('t1', 10), 'hash-a');
+  assert.equal(a.kind, 'recorded');
+  assert.equal(a.kind === 'recorded' && a.features['account.count_1h'], 1);
+  // The claim is the decision cache's: a second payload under t1 sees hash-a hold it.
+  assert.equal(await decisions.claim!('t1', 'hash-b'), 'hash-a');
+  const b = await recordFirst(tx('t1', 99), 'hash-b');
+  assert.deepEqual(b, { kind: 'claimed', payloadHash: 'hash-a' });
+
+  const stored = { payloadHash: 'hash-c', response: { transaction_id: 't2' } } as never;
+  await decisions.putIfAbsent('t2', stored);
+  const c = await recordFirst(tx('t2', 50), 'hash-c');
+  assert.deepEqual(c, { kind: 'stored', stored });
+
+  // Neither the conflict nor the replay counted: the account holds t1 only, then t3.
+  const d = await recordFirst(tx('t3', 1), 'hash-d');
+  assert.equal(d.kind, 'recorded');
+  assert.equal(d.kind === 'recorded' && d.features['account.count_1h'], 2);
+  assert.equal(d.kind === 'recorded' && d.features['account.amount_1h'], 11);
+  // A store that makes a call per entity (a cluster's way) has no one-call first step.
+  const perEntity = createRedisVelocityStore({
+    redis,
+    keyPrefix,
+    callPerEntity: true,
+    idempotencyKeyPrefix: keyPrefix,
+  });
+  assert.equal(perEntity.recordFirst, undefined);
+});
 
 test('a key whose window state was lost is rebuilt from its events', async () => {
   stores += 1;

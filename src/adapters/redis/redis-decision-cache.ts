@@ -9,25 +9,30 @@ export interface RedisDecisionCacheOptions {
   ttlMs?: number;
 }
 
+/** The keys of one transaction_id's stored answer and claim (the velocity script reads them too). */
+export function idempotencyKeys(keyPrefix: string, id: string): { answer: string; claim: string } {
+  return { answer: `${keyPrefix}idem:${id}`, claim: `${keyPrefix}idem-claim:${id}` };
+}
+
 /**
  * Idempotency records in Redis beside the velocity state: one JSON string per id, with a TTL.
  * Every command touches one key, so on a cluster each goes to the shard of its id.
  */
 export function createRedisDecisionCache(opts: RedisDecisionCacheOptions): DecisionCache {
   const { redis } = opts;
-  const prefix = `${opts.keyPrefix ?? 'risk:'}idem:`;
-  const claimPrefix = `${opts.keyPrefix ?? 'risk:'}idem-claim:`;
+  const keyPrefix = opts.keyPrefix ?? 'risk:';
   const ttl = opts.ttlMs ?? IDEMPOTENCY_TTL_MS;
 
   async function get(id: string): Promise<StoredDecision | null> {
-    const raw = await redis.get(prefix + id);
+    const raw = await redis.get(idempotencyKeys(keyPrefix, id).answer);
     return raw === null ? null : (JSON.parse(raw) as StoredDecision);
   }
 
   return {
     get,
     async putIfAbsent(id, entry) {
-      const ok = await redis.set(prefix + id, JSON.stringify(entry), 'PX', ttl, 'NX');
+      const key = idempotencyKeys(keyPrefix, id).answer;
+      const ok = await redis.set(key, JSON.stringify(entry), 'PX', ttl, 'NX');
       if (ok === 'OK') return entry;
       // Lost the race to a concurrent call with the same id: its record is the answer.
       return (await get(id)) ?? entry;
@@ -36,7 +41,7 @@ export function createRedisDecisionCache(opts: RedisDecisionCacheOptions): Decis
       // One native command (Redis ≥ 7.0, Valkey): sets the claim unless one is held, and
       // answers the held one (null when this call took it). No script text sent per call.
       const held = await redis.set(
-        `${claimPrefix}${id}`,
+        idempotencyKeys(keyPrefix, id).claim,
         payloadHash,
         'PX',
         CLAIM_TTL_MS,

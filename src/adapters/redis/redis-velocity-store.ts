@@ -10,8 +10,11 @@ import {
 } from '../../domain/features.ts';
 import type { Transaction } from '../../domain/transaction.ts';
 import { toVelocityEvent } from '../../domain/velocity.ts';
-import type { VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.ts';
+import { CLAIM_TTL_MS } from '../../pipeline/decision-cache.ts';
+import type { StoredDecision } from '../../pipeline/decision-cache.ts';
+import type { FirstRecord, VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.ts';
 import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.ts';
+import { idempotencyKeys } from './redis-decision-cache.ts';
 
 const SCRIPT = readFileSync(new URL('./velocity.lua', import.meta.url), 'utf8');
 const US = '\u001f';
@@ -42,6 +45,7 @@ const TILES = '|t';
 const replyLength = (e: Entity): number => 12 + DISTINCT[e].length + (e === 'account' ? 4 : 0);
 
 type VelocityCommand = (...keysThenArgs: Array<string | number>) => Promise<number[]>;
+type FirstCommand = (...keysThenArgs: Array<string | number>) => Promise<Array<number | string>>;
 
 export interface RedisVelocityStoreOptions {
   /** One Redis (or primary), or a Redis Cluster: every script touches one hash slot only. */
@@ -60,6 +64,12 @@ export interface RedisVelocityStoreOptions {
    * the overhead of four more calls). Default: per entity on a Cluster client only.
    */
   callPerEntity?: boolean;
+  /**
+   * With one call for all entities: the idempotency records' key prefix (the decision cache's
+   * `keyPrefix`), which gives the store `recordFirst` (the lookup, the claim and the velocity
+   * update in one script call). Unset: no `recordFirst`.
+   */
+  idempotencyKeyPrefix?: string;
 }
 
 /**
@@ -111,48 +121,66 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
     return keys;
   };
 
-  return {
+  /** The script's arguments before its marker mode: the event and the limits. */
+  const argsOf = (tx: Transaction): Array<string | number> => {
+    const e = toVelocityEvent(tx);
+    const [units, micros] = toMicroParts(e.amount);
+    const member = [
+      e.id,
+      String(units),
+      String(micros),
+      e.account,
+      e.merchant ?? '',
+      e.country ?? '',
+      e.device ?? '',
+    ].join(US);
+    return [
+      e.id,
+      e.ts,
+      member,
+      limits.retentionMs,
+      limits.maxEventsPerKey,
+      smallKeyEvents,
+      limits.tileMs,
+    ];
+  };
+  /** Every entity's keys, then the transaction's marker: one call, atomic on one Redis. */
+  const allKeysOf = (tx: Transaction, ents: ReturnType<typeof entityKeys>): string[] => {
+    const keys = ents.flatMap(({ entity, value }) => keysOf(entity, value));
+    keys.push(`${prefix}v:tx:${tx.transaction_id}`);
+    return keys;
+  };
+  /** The features of every entity from one call's reply, from index `at` on. */
+  const decodeAll = (
+    ents: ReturnType<typeof entityKeys>,
+    reply: ReadonlyArray<number | string>,
+    at: number,
+  ): VelocityFeatures => {
+    const f: VelocityFeatures = {};
+    for (const { entity } of ents) {
+      const end = at + replyLength(entity);
+      decode(entity, reply.slice(at, end) as number[], f);
+      at = end;
+    }
+    if (at !== reply.length) throw new Error(`velocity script returned ${reply.length} values`);
+    return f;
+  };
+
+  const store: VelocityStore = {
     async record(tx: Transaction): Promise<VelocityFeatures> {
-      const e = toVelocityEvent(tx);
       const ents = entityKeys(tx);
-      const [units, micros] = toMicroParts(e.amount);
-      const member = [
-        e.id,
-        String(units),
-        String(micros),
-        e.account,
-        e.merchant ?? '',
-        e.country ?? '',
-        e.device ?? '',
-      ].join(US);
-      const args = [
-        e.id,
-        e.ts,
-        member,
-        limits.retentionMs,
-        limits.maxEventsPerKey,
-        smallKeyEvents,
-        limits.tileMs,
-      ];
-      const f: VelocityFeatures = {};
+      const args = argsOf(tx);
       if (!callPerEntity) {
-        // One call, atomic on one Redis: one marker for the transaction says which entity keys
-        // counted it (one key per transaction instead of one per entity).
-        const keys = ents.flatMap(({ entity, value }) => keysOf(entity, value));
-        keys.push(`${prefix}v:tx:${e.id}`);
+        // One marker for the transaction says which entity keys counted it (one key per
+        // transaction instead of one per entity).
+        const keys = allKeysOf(tx, ents);
         const reply = await all(keys.length, ...keys, ...args, 'tx', ...ents.map((x) => x.entity));
-        let at = 0;
-        for (const { entity } of ents) {
-          const end = at + replyLength(entity);
-          decode(entity, reply.slice(at, end), f);
-          at = end;
-        }
-        if (at !== reply.length) throw new Error(`velocity script returned ${reply.length} values`);
-        return f;
+        return decodeAll(ents, reply, 0);
       }
+      const f: VelocityFeatures = {};
       const replies = await Promise.all(
         ents.map(({ entity, value }) => {
-          const keys = keysOf(entity, value, e.id);
+          const keys = keysOf(entity, value, tx.transaction_id);
           return commands.get(keys.length)!(...keys, ...args, 'entity', entity);
         }),
       );
@@ -166,6 +194,38 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
       // The client belongs to the composition root, which closes it once for every user.
     },
   };
+  const idemPrefix = opts.idempotencyKeyPrefix;
+  if (!callPerEntity && idemPrefix !== undefined) {
+    const first = (redis as unknown as { riskVelocityAll: FirstCommand }).riskVelocityAll.bind(
+      redis,
+    );
+    store.recordFirst = async (tx, payloadHash): Promise<FirstRecord> => {
+      const ents = entityKeys(tx);
+      const keys = allKeysOf(tx, ents);
+      const idem = idempotencyKeys(idemPrefix, tx.transaction_id);
+      keys.push(idem.answer, idem.claim);
+      const reply = await first(
+        keys.length,
+        ...keys,
+        ...argsOf(tx),
+        'first',
+        payloadHash,
+        CLAIM_TTL_MS,
+        ...ents.map((x) => x.entity),
+      );
+      switch (reply[0]) {
+        case 'recorded':
+          return { kind: 'recorded', features: decodeAll(ents, reply, 1) };
+        case 'stored':
+          return { kind: 'stored', stored: JSON.parse(String(reply[1])) as StoredDecision };
+        case 'claimed':
+          return { kind: 'claimed', payloadHash: String(reply[1]) };
+        default:
+          throw new Error(`velocity script answered ${String(reply[0])}`);
+      }
+    };
+  }
+  return store;
 }
 
 function decode(entity: Entity, reply: readonly number[], f: VelocityFeatures): void {

@@ -18,11 +18,20 @@
 --   event time
 --   (ARGV[8] = 'entity') this transaction id's "seen" marker in this entity: a repeated id is
 --   never counted twice in the entity, whatever happened to its other entities (on other shards)
--- then (ARGV[8] = 'tx', one Redis only) one marker for the transaction, holding the event keys
--- it was counted in: the same guarantee with one key instead of one per entity.
+-- then (ARGV[8] = 'tx' or 'first', one Redis only) one marker for the transaction, holding the
+-- event keys it was counted in: the same guarantee with one key instead of one per entity;
+-- then (ARGV[8] = 'first') the transaction's stored answer and its claim (the idempotency keys of
+-- src/adapters/redis/redis-decision-cache.ts).
 -- ARGV[1] transaction id   ARGV[2] event time (ms)   ARGV[3] member
 -- ARGV[4] retention (ms)   ARGV[5] raw events kept per key (busy-key threshold)
--- ARGV[6] small-key threshold   ARGV[7] tile width (ms)   ARGV[8] marker mode   ARGV[9..] kinds
+-- ARGV[6] small-key threshold   ARGV[7] tile width (ms)   ARGV[8] marker mode
+-- ARGV[9..] kinds, or with mode 'first': ARGV[9] payload hash, ARGV[10] claim TTL (ms), then kinds.
+--
+-- Mode 'first' is the scorer's first step in one call: when an answer is stored for the id it
+-- returns {'stored', answer} and records nothing; when another payload holds the claim,
+-- {'claimed', its hash} and records nothing; else it takes (or keeps) the claim, records the
+-- transaction and returns {'recorded', features...}. Three commands' round trips and dispatch
+-- become one, and a replay or a conflict no longer reads the entities' last 24 h.
 --
 -- Member: id US units US micros US account US merchant US country US device (US = \31, empty =
 -- absent), where units + micros / 10^6 is the amount: whole units and millionths are summed
@@ -66,8 +75,10 @@ local maxRaw = tonumber(ARGV[5])
 -- commands); above it, four narrow reads (less data).
 local SMALL_KEY = tonumber(ARGV[6])
 local R = tonumber(ARGV[7])
-local perTx = ARGV[8] == 'tx'
-local FIRST_KIND = 9
+local mode = ARGV[8]
+local perTx = mode ~= 'entity'
+local idem = mode == 'first'
+local FIRST_KIND = idem and 11 or 9
 local W = { 60000, 600000, 3600000, 86400000 }
 local US = '\31'
 local find, sub, floor = string.find, string.sub, math.floor
@@ -99,11 +110,19 @@ local DISTINCT = {
 }
 local NONE = {}
 local PER_ENTITY = perTx and 3 or 4
-local wanted = perTx and 1 or 0
+local wanted = (perTx and 1 or 0) + (idem and 2 or 0)
 for i = FIRST_KIND, #ARGV do wanted = wanted + PER_ENTITY + #(DISTINCT[ARGV[i]] or NONE) end
 if #KEYS ~= wanted then
   return redis.error_reply('velocity: ' .. (#ARGV - FIRST_KIND + 1) .. ' entities take ' ..
     wanted .. ' keys')
+end
+
+if idem then
+  local stored = redis.call('GET', KEYS[#KEYS - 1])
+  if stored then return { 'stored', stored } end
+  -- SET ... NX GET (Redis >= 7.0): takes the claim unless one is held, answers the held one.
+  local held = redis.call('SET', KEYS[#KEYS], ARGV[9], 'NX', 'GET', 'PX', ARGV[10])
+  if held and held ~= ARGV[9] then return { 'claimed', held } end
 end
 
 local function fields(m)
@@ -127,6 +146,10 @@ end
 local new = fields(member)
 local out = {}
 local n = 0
+if idem then
+  out[1] = 'recorded'
+  n = 1
+end
 local function put(v)
   n = n + 1
   out[n] = v
@@ -144,7 +167,7 @@ end
 -- Which entities this transaction was counted in already (one marker for the whole call).
 local counted = nil
 if perTx then
-  local marker = KEYS[#KEYS]
+  local marker = KEYS[idem and #KEYS - 2 or #KEYS]
   local all = { '' }
   local first = 1
   for i = FIRST_KIND, #ARGV do
@@ -537,10 +560,10 @@ local function record(first, kind)
   saveState(st, renew)
 end
 
-local first = 1
+local at = 1
 for i = FIRST_KIND, #ARGV do
-  record(first, ARGV[i])
-  first = first + PER_ENTITY + #(DISTINCT[ARGV[i]] or NONE)
+  record(at, ARGV[i])
+  at = at + PER_ENTITY + #(DISTINCT[ARGV[i]] or NONE)
 end
 
 return out
