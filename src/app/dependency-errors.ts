@@ -18,7 +18,7 @@ export function countVelocityErrors(store: VelocityStore, count: () => void): Ve
   };
   const { recordFirst } = store;
   if (recordFirst !== undefined) {
-    counting.recordFirst = (tx, h) => counted(recordFirst.call(store, tx, h), count);
+    counting.recordFirst = (tx, h) => counted(recordFirst(tx, h), count);
   }
   return counting;
 }

@@ -22,7 +22,7 @@ export interface VelocityStore {
    * else the claim taken for `payloadHash` (DecisionCache.claim) and `record`'s features. Without
    * it the scorer sends the lookup, the claim and `record` together.
    */
-  recordFirst?(tx: Transaction, payloadHash: string): Promise<FirstRecord>;
+  recordFirst?: (tx: Transaction, payloadHash: string) => Promise<FirstRecord>;
   /** Resolves when the backing store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
