@@ -1,0 +1,22 @@
+import { Redis } from 'ioredis';
+import { simulatorFeed } from '/work/main/load-test/simulator/feed.ts';
+const dir = process.argv[2]!;
+const { createRedisVelocityStore } = await import(`${dir}/src/adapters/redis/redis-velocity-store.ts`);
+const redis = new Redis(process.env.REDIS_URL!, { enableAutoPipelining: true });
+const prefix = `ab${Date.now()}:`;
+const store = createRedisVelocityStore({ redis, keyPrefix: prefix, idempotencyKeyPrefix: prefix });
+const feed = simulatorFeed({ seed: 11, runId: prefix });
+const txs = Array.from({ length: 8000 }, () => feed());
+// warm: first 2000 create keys; measure the next 6000
+for (let i = 0; i < 2000; i += 32) await Promise.all(txs.slice(i, i + 32).map((t) => store.recordFirst(t, 'h')));
+await redis.config('RESETSTAT');
+const c0 = await redis.info('cpu');
+for (let i = 2000; i < txs.length; i += 32) await Promise.all(txs.slice(i, i + 32).map((t) => store.recordFirst(t, 'h')));
+const cpu = (s: string) => s.split('\n').filter((l) => /used_cpu_(sys|user):/.test(l)).reduce((a, l) => a + Number(l.split(':')[1]), 0);
+const c1 = await redis.info('cpu');
+const s = await redis.info('commandstats');
+const ev = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(s)!;
+const inner = s.split('\n').filter((l) => /^cmdstat_/.test(l) && !/evalsha|eval:|config|info/.test(l)).reduce((a, l) => a + Number(/usec=(\d+)/.exec(l)![1]), 0);
+console.log(`${dir.slice(-6)}: evalsha ${(Number(ev[2]) / Number(ev[1])).toFixed(1)} µs/call, inner commands ${(inner / Number(ev[1])).toFixed(1)} µs/call, redis cpu ${((cpu(c1) - cpu(c0)) * 1e6 / 6000).toFixed(1)} µs/tx`);
+const keys = await redis.keys(prefix + '*'); for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+redis.disconnect();
