@@ -6,6 +6,18 @@ import type {
   OutboxStats,
   OutboxStore,
 } from '../../src/pipeline/flag-outbox.ts';
+import type { RulesetSource } from '../../src/pipeline/ruleset-source.ts';
+
+/** A ruleset that declines every transaction from KP, and nothing else. */
+export const declineKpRules: RulesetSource = {
+  current: () => ({
+    version: 'test',
+    ruleCount: 1,
+    evaluate: (facts) =>
+      facts.location === 'KP' ? [{ rule: 'kp', score: 100, action: 'decline' }] : [],
+  }),
+  close: () => Promise.resolve(),
+};
 
 let n = 0;
 

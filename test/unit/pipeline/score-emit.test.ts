@@ -6,20 +6,11 @@ import type { RiskFlag } from '../../../src/domain/flag.ts';
 import type { WindowInput } from '../../../src/domain/windows.ts';
 import { LONGEST_WINDOW_MS } from '../../../src/domain/features.ts';
 import { silentLogger } from '../../../src/pipeline/logger.ts';
-import type { RulesetSource } from '../../../src/pipeline/ruleset-source.ts';
 import { createScorer } from '../../../src/pipeline/score.ts';
+import { declineKpRules } from '../../helpers/fakes.ts';
 import { T0, makeTx } from '../../helpers/tx.ts';
 
-/** A ruleset that declines every transaction from KP, and nothing else. */
-const rules: RulesetSource = {
-  current: () => ({
-    version: 'test',
-    ruleCount: 1,
-    evaluate: (facts) =>
-      facts.location === 'KP' ? [{ rule: 'kp', score: 100, action: 'decline' }] : [],
-  }),
-  close: () => Promise.resolve(),
-};
+const rules = declineKpRules;
 
 function scorer(flags: { append(f: RiskFlag): Promise<void> }) {
   const folded: WindowInput[] = [];

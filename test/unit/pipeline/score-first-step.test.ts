@@ -10,20 +10,12 @@ import { LONGEST_WINDOW_MS } from '../../../src/domain/features.ts';
 import type { Transaction } from '../../../src/domain/transaction.ts';
 import type { DecisionCache } from '../../../src/pipeline/decision-cache.ts';
 import { silentLogger } from '../../../src/pipeline/logger.ts';
-import type { RulesetSource } from '../../../src/pipeline/ruleset-source.ts';
 import { createScorer, hashPayload } from '../../../src/pipeline/score.ts';
 import type { FirstRecord, VelocityStore } from '../../../src/pipeline/velocity-store.ts';
+import { declineKpRules } from '../../helpers/fakes.ts';
 import { T0, makeTx } from '../../helpers/tx.ts';
 
-const rules: RulesetSource = {
-  current: () => ({
-    version: 'test',
-    ruleCount: 1,
-    evaluate: (facts) =>
-      facts.location === 'KP' ? [{ rule: 'kp', score: 100, action: 'decline' }] : [],
-  }),
-  close: () => Promise.resolve(),
-};
+const rules = declineKpRules;
 
 /** A memory velocity store whose first step answers `first` (or records, when it is null). */
 function storeAnswering(
