@@ -9,10 +9,11 @@ export interface RedisDecisionCacheOptions {
   ttlMs?: number;
 }
 
-/** The keys of one transaction_id's stored answer and claim (the velocity script reads them too). */
-export function idempotencyKeys(keyPrefix: string, id: string): { answer: string; claim: string } {
-  return { answer: `${keyPrefix}idem:${id}`, claim: `${keyPrefix}idem-claim:${id}` };
-}
+/** The key of one transaction_id's stored answer (the velocity script reads it too). */
+export const answerKey = (keyPrefix: string, id: string): string => `${keyPrefix}idem:${id}`;
+
+/** The key of one transaction_id's claim (the velocity script takes it too). */
+export const claimKey = (keyPrefix: string, id: string): string => `${keyPrefix}idem-claim:${id}`;
 
 /**
  * Idempotency records in Redis beside the velocity state: one JSON string per id, with a TTL.
@@ -24,15 +25,14 @@ export function createRedisDecisionCache(opts: RedisDecisionCacheOptions): Decis
   const ttl = opts.ttlMs ?? IDEMPOTENCY_TTL_MS;
 
   async function get(id: string): Promise<StoredDecision | null> {
-    const raw = await redis.get(idempotencyKeys(keyPrefix, id).answer);
+    const raw = await redis.get(answerKey(keyPrefix, id));
     return raw === null ? null : (JSON.parse(raw) as StoredDecision);
   }
 
   return {
     get,
     async putIfAbsent(id, entry) {
-      const key = idempotencyKeys(keyPrefix, id).answer;
-      const ok = await redis.set(key, JSON.stringify(entry), 'PX', ttl, 'NX');
+      const ok = await redis.set(answerKey(keyPrefix, id), JSON.stringify(entry), 'PX', ttl, 'NX');
       if (ok === 'OK') return entry;
       // Lost the race to a concurrent call with the same id: its record is the answer.
       return (await get(id)) ?? entry;
@@ -41,7 +41,7 @@ export function createRedisDecisionCache(opts: RedisDecisionCacheOptions): Decis
       // One native command (Redis ≥ 7.0, Valkey): sets the claim unless one is held, and
       // answers the held one (null when this call took it). No script text sent per call.
       const held = await redis.set(
-        idempotencyKeys(keyPrefix, id).claim,
+        claimKey(keyPrefix, id),
         payloadHash,
         'PX',
         CLAIM_TTL_MS,

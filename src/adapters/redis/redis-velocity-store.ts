@@ -14,7 +14,7 @@ import { CLAIM_TTL_MS } from '../../pipeline/decision-cache.ts';
 import type { StoredDecision } from '../../pipeline/decision-cache.ts';
 import type { FirstRecord, VelocityLimits, VelocityStore } from '../../pipeline/velocity-store.ts';
 import { DEFAULT_VELOCITY_LIMITS } from '../../pipeline/velocity-store.ts';
-import { idempotencyKeys } from './redis-decision-cache.ts';
+import { answerKey, claimKey } from './redis-decision-cache.ts';
 
 const SCRIPT = readFileSync(new URL('./velocity.lua', import.meta.url), 'utf8');
 const US = '\u001f';
@@ -202,8 +202,7 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
     store.recordFirst = async (tx, payloadHash): Promise<FirstRecord> => {
       const ents = entityKeys(tx);
       const keys = allKeysOf(tx, ents);
-      const idem = idempotencyKeys(idemPrefix, tx.transaction_id);
-      keys.push(idem.answer, idem.claim);
+      keys.push(answerKey(idemPrefix, tx.transaction_id), claimKey(idemPrefix, tx.transaction_id));
       const reply = await first(
         keys.length,
         ...keys,
