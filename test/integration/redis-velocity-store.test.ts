@@ -99,6 +99,32 @@ test("recordFirst: a stored answer or another payload's claim is returned and no
   assert.equal(perEntity.recordFirst, undefined);
 });
 
+test('a state saved without the oldest-event bound (before it was kept) still trims on time', async () => {
+  stores += 1;
+  const keyPrefix = `${filePrefix}${stores}:`;
+  const store = createRedisVelocityStore({ redis, keyPrefix });
+  const model = createMemoryVelocityStore();
+  const hour = 3_600_000;
+  const tx = (at: number) => makeTx({ account_id: 'upgrade', at, amount: 1 });
+  const stateKey = `${keyPrefix}v:{account:upgrade}|v`;
+  const first = tx(0);
+  assert.deepEqual(await store.record(first), await model.record(first));
+  // The state as the previous version wrote it: the same numbers without the last one.
+  const dropped = await redis.eval(
+    "local v = { cmsgpack.unpack(redis.call('GET', KEYS[1])) } local n = #v table.remove(v) " +
+      "redis.call('SET', KEYS[1], cmsgpack.pack(unpack(v)), 'KEEPTTL') return n",
+    1,
+    stateKey,
+  );
+  assert.equal(dropped, 19, 'the state holds 19 numbers, the bound last');
+  // 25 h 10 min later: the event at 0 is past the retention and must be trimmed now, or the
+  // late event at 1 h below would still count it in its last 24 h.
+  for (const at of [25 * hour + 10 * 60_000, hour]) {
+    const t = tx(at);
+    assert.deepEqual(await store.record(t), await model.record(t), `event at ${at} ms`);
+  }
+});
+
 test('a key whose window state was lost is rebuilt from its events', async () => {
   stores += 1;
   const keyPrefix = `${filePrefix}${stores}:`;
