@@ -184,22 +184,36 @@ export class WindowAccumulator {
   add(input: WindowInput, admitNewKey: () => boolean = () => true): number {
     const amountMicros = toMicros(input.amount);
     const score = input.risk_score;
+    const highRisk = score >= HIGH_RISK_SCORE ? 1 : 0;
+    const flagged = input.risk_flag ? 1 : 0;
     let refused = 0;
+    // On the scoring path: each key's id is built once and its aggregate updated in place.
     for (const key of windowKeysOf(input, this.sizeMs)) {
-      if (!this.has(key) && !admitNewKey()) {
+      const id = keyString(key);
+      const a = this.aggregates.get(id);
+      if (a !== undefined) {
+        a.amountMicros += amountMicros;
+        a.count += 1;
+        a.highRisk += highRisk;
+        a.flagged += flagged;
+        a.scoreSum += score;
+        a.maxScore = Math.max(a.maxScore, score);
+      } else if (admitNewKey()) {
+        this.aggregates.set(id, {
+          windowStartMs: key.windowStartMs,
+          dimension: key.dimension,
+          value: key.value,
+          windowEndMs: key.windowStartMs + this.sizeMs,
+          amountMicros,
+          count: 1,
+          highRisk,
+          flagged,
+          scoreSum: score,
+          maxScore: score,
+        });
+      } else {
         refused += 1;
-        continue;
       }
-      this.merge({
-        ...key,
-        windowEndMs: key.windowStartMs + this.sizeMs,
-        amountMicros,
-        count: 1,
-        highRisk: score >= HIGH_RISK_SCORE ? 1 : 0,
-        flagged: input.risk_flag ? 1 : 0,
-        scoreSum: score,
-        maxScore: score,
-      });
     }
     return refused;
   }

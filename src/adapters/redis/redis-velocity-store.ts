@@ -158,9 +158,10 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
   ): VelocityFeatures => {
     const f: VelocityFeatures = {};
     for (const { entity } of ents) {
-      const end = at + replyLength(entity);
-      decode(entity, reply.slice(at, end) as number[], f);
-      at = end;
+      if (at + replyLength(entity) > reply.length) {
+        throw new Error(`velocity script returned ${reply.length} values`);
+      }
+      at = decode(entity, reply as readonly number[], at, f);
     }
     if (at !== reply.length) throw new Error(`velocity script returned ${reply.length} values`);
     return f;
@@ -184,7 +185,14 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
           return commands.get(keys.length)!(...keys, ...args, 'entity', entity);
         }),
       );
-      for (let i = 0; i < ents.length; i++) decode(ents[i]!.entity, replies[i]!, f);
+      for (let i = 0; i < ents.length; i++) {
+        const entity = ents[i]!.entity;
+        const reply = replies[i]!;
+        if (reply.length !== replyLength(entity)) {
+          throw new Error(`velocity script returned ${reply.length} values for ${entity}`);
+        }
+        decode(entity, reply, 0, f);
+      }
       return f;
     },
     async ping(): Promise<void> {
@@ -227,12 +235,10 @@ export function createRedisVelocityStore(opts: RedisVelocityStoreOptions): Veloc
   return store;
 }
 
-function decode(entity: Entity, reply: readonly number[], f: VelocityFeatures): void {
-  if (reply.length !== replyLength(entity)) {
-    throw new Error(`velocity script returned ${reply.length} values for ${entity}`);
-  }
+/** Reads one entity's features from `reply[at..]` into `f`; returns the index after them. */
+function decode(entity: Entity, reply: readonly number[], at: number, f: VelocityFeatures): number {
   const names = WINDOW_FEATURES[entity];
-  let i = 0;
+  let i = at;
   for (let w = 0; w < names.length; w += 2) {
     f[names[w]!] = reply[i++]!;
     const units = reply[i++]!;
@@ -243,9 +249,10 @@ function decode(entity: Entity, reply: readonly number[], f: VelocityFeatures): 
     const sinceMs = reply[i++]!;
     const earlierCount = reply[i++]!;
     const earlierUnits = reply[i++]!;
-    const earlierMicros = reply[i]!;
+    const earlierMicros = reply[i++]!;
     f['account.seconds_since_last'] = sinceMs < 0 ? null : sinceMs / 1000;
     f['account.avg_amount_24h'] =
       earlierCount > 0 ? meanAmount(earlierUnits, earlierMicros, earlierCount) : null;
   }
+  return i;
 }
