@@ -30,9 +30,10 @@ if (beforeDir === undefined || !Number.isInteger(rounds) || rounds <= 0) {
   process.stderr.write('usage: [AB_ROUNDS=3] node load-test/bench/velocity-ab.ts <tree before>\n');
   process.exit(2);
 }
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6380', {
-  enableAutoPipelining: true,
-});
+const connect = (): Redis =>
+  new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6380', { enableAutoPipelining: true });
+/** Reads INFO and drops keys; the stores have a client each (below). */
+const redis = connect();
 const WARM = 2000;
 const MEASURED = 6000;
 const IN_FLIGHT = 32;
@@ -64,9 +65,9 @@ interface Measured {
   cpuUs: number;
 }
 
-async function measure(create: Factory, round: number): Promise<Measured> {
+async function measure(create: Factory, client: Redis, round: number): Promise<Measured> {
   const keyPrefix = `velocity-ab:${process.pid}:${Date.now()}:`;
-  const store = create({ redis, keyPrefix, idempotencyKeyPrefix: keyPrefix });
+  const store = create({ redis: client, keyPrefix, idempotencyKeyPrefix: keyPrefix });
   const next = simulatorFeed({ seed: 11 + round, runId: keyPrefix });
   const txs = Array.from({ length: WARM + MEASURED }, () => next());
   try {
@@ -105,10 +106,13 @@ const trees = {
   before: await load(beforeDir),
   after: await load(new URL('../..', import.meta.url).pathname),
 };
+// A client per tree: a store defines its script on its client once, so two trees sharing one
+// client would both run the script of the first.
+const clients = { before: connect(), after: connect() };
 const got: Record<'before' | 'after', Measured[]> = { before: [], after: [] };
 for (let r = 0; r < rounds; r++) {
   for (const side of ['before', 'after'] as const) {
-    const m = await measure(trees[side], r);
+    const m = await measure(trees[side], clients[side], r);
     got[side].push(m);
     process.stderr.write(
       `[velocity-ab] round ${r + 1}/${rounds} ${side}: EVALSHA ${m.evalshaUs.toFixed(1)} µs/call (its commands ${m.commandsUs.toFixed(1)}), Redis CPU ${m.cpuUs.toFixed(1)} µs/tx\n`,
@@ -123,3 +127,5 @@ for (const key of ['evalshaUs', 'commandsUs', 'cpuUs'] as const) {
   );
 }
 redis.disconnect();
+clients.before.disconnect();
+clients.after.disconnect();
