@@ -200,19 +200,6 @@ end
 
 local function tileField(k) return int(k) end
 
--- Whether window w, moving from the key's newest event time L to t = L + gap (> L), loses no
--- raw event, from the counts alone. Its leavers are its events in (L - W, t - W]. For w > 1, when
--- gap <= W - W[w - 1] they lie in (L - W, L - W[w - 1]]: events window w counts and window w - 1
--- does not, so none when both count the same (a count is never below the raw events in its
--- window, and window w counts all that w - 1 does). For the minute, when gap < W[1] they lie in
--- (L - 1m, L), which holds none when the minute counts one: the event at L (a key's newest raw
--- event is never trimmed or folded: retention > 0 and at least one raw event is kept). A
--- transaction a few minutes after the last one mostly reads nothing.
-local function quiet(st, w, gap)
-  if w == 1 then return gap < W[1] and st.c[1] <= 1 end
-  return gap <= W[w] - W[w - 1] and st.c[w] == st.c[w - 1]
-end
-
 -- Bit k of the state's `e`: distinct set k exists and has a TTL (set on creation or refresh; a
 -- set goes only by expiring, and the state with it), so a new value needs no PEXPIRE.
 local function hasTtl(st, k) return floor(st.e / 2 ^ (k - 1)) % 2 == 1 end
@@ -447,21 +434,10 @@ local function record(first, kind)
 
   if lPrev == nil or t >= lPrev then
     local L = lPrev or t
-    -- Move every window from L to t: the events in (L - W, t - W] fall out. Windows whose
-    -- counts show they have none (see quiet) are not read.
-    local gap = t - L
-    local lo, hi = nil, nil
-    if t > L then
-      for w = 1, 4 do
-        if not quiet(st, w, gap) then
-          lo = lo or w
-          hi = w
-        end
-      end
-    end
-    if lo ~= nil and st.n <= SMALL_KEY then
-      -- A small key: one read of (L - W[hi], t - W[lo]] holds every window's leavers.
-      local rows = redis.call('ZRANGEBYSCORE', key, after(L - W[hi]), t - W[lo], 'WITHSCORES')
+    -- Move every window from L to t: the events in (L - W, t - W] fall out.
+    if t > L and st.n <= SMALL_KEY then
+      -- A small key: one read of (L - 24h, t - 1m] holds every window's leavers.
+      local rows = redis.call('ZRANGEBYSCORE', key, after(L - W[4]), t - W[1], 'WITHSCORES')
       for j = 1, #rows, 2 do
         local ts = tonumber(rows[j + 1])
         local f = nil
@@ -472,15 +448,13 @@ local function record(first, kind)
           end
         end
       end
-    elseif lo ~= nil then
+    elseif t > L then
       -- A busy key: read only each window's leavers, however many events it holds.
-      for w = lo, hi do
-        if not quiet(st, w, gap) then
-          local gone = redis.call('ZRANGEBYSCORE', key, after(L - W[w]), t - W[w], 'WITHSCORES')
-          for j = 1, #gone, 2 do
-            local f = fields(gone[j])
-            move(st, 1, f.units, f.micros, w, -1)
-          end
+      for w = 1, 4 do
+        local gone = redis.call('ZRANGEBYSCORE', key, after(L - W[w]), t - W[w], 'WITHSCORES')
+        for j = 1, #gone, 2 do
+          local f = fields(gone[j])
+          move(st, 1, f.units, f.micros, w, -1)
         end
       end
     end
