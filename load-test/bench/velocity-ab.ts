@@ -9,7 +9,8 @@
  * (A B A B …) on one Redis (REDIS_URL), each on a fresh key prefix dropped afterwards. The first
  * 2,000 create the keys; over the other 6,000 it reads INFO commandstats (EVALSHA µs per call
  * and the µs of the commands the script sent) and INFO cpu (the whole server, µs per
- * transaction), and prints the medians and their ratio. Environment: AB_ROUNDS (3), REDIS_URL.
+ * transaction), and prints the medians and their ratio. Environment: AB_ROUNDS (3), AB_CUSTOMERS
+ * (20,000: the simulator's customers; fewer give each entity more transactions), REDIS_URL.
  */
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -26,8 +27,18 @@ type Factory = (opts: {
 
 const beforeDir = process.argv[2];
 const rounds = Number(process.env.AB_ROUNDS ?? 3);
-if (beforeDir === undefined || !Number.isInteger(rounds) || rounds <= 0) {
-  process.stderr.write('usage: [AB_ROUNDS=3] node load-test/bench/velocity-ab.ts <tree before>\n');
+// Fewer customers: more transactions per entity (the simulator's default is 20,000).
+const customers = Number(process.env.AB_CUSTOMERS ?? 20_000);
+if (
+  beforeDir === undefined ||
+  !Number.isInteger(rounds) ||
+  rounds <= 0 ||
+  !Number.isInteger(customers) ||
+  customers <= 0
+) {
+  process.stderr.write(
+    'usage: [AB_ROUNDS=3] [AB_CUSTOMERS=20000] node load-test/bench/velocity-ab.ts <tree before>\n',
+  );
   process.exit(2);
 }
 const connect = (): Redis =>
@@ -68,7 +79,7 @@ interface Measured {
 async function measure(create: Factory, client: Redis, round: number): Promise<Measured> {
   const keyPrefix = `velocity-ab:${process.pid}:${Date.now()}:`;
   const store = create({ redis: client, keyPrefix, idempotencyKeyPrefix: keyPrefix });
-  const next = simulatorFeed({ seed: 11 + round, runId: keyPrefix });
+  const next = simulatorFeed({ seed: 11 + round, runId: keyPrefix, customers });
   const txs = Array.from({ length: WARM + MEASURED }, () => next());
   try {
     await feed(store, txs.slice(0, WARM));
