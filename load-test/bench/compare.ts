@@ -1,7 +1,8 @@
 /**
  * Before/after of a change to the service, in one run: the REST closed loop (Redis on, the
  * embedded store for the rest) against the service of another source tree and of this one,
- * alternating (A B A B …) so that both see the same machine, and the ratio of their medians.
+ * alternating (A B A B …) so that both see the same machine, and the ratio of their medians:
+ * service CPU and Redis CPU per request, requests/s.
  *
  *   git archive <commit> | tar -x -C /tmp/before && ln -s "$PWD/node_modules" /tmp/before/
  *   node load-test/bench/compare.ts /tmp/before
@@ -82,6 +83,7 @@ const median = (xs: number[]): number => {
 const summary = (which: 'before' | 'after') => ({
   cpu: median(runs[which].map((r) => r.serverCpuUs)),
   rps: median(runs[which].map((r) => r.throughput)),
+  redis: median(runs[which].map((r) => r.redisCpuUs)),
   each: runs[which].map((r) => Math.round(r.serverCpuUs)).join(', '),
 });
 const b = summary('before');
@@ -93,4 +95,8 @@ console.log(
 console.log(
   `requests/s, median: before ${b.rps.toFixed(0)}, after ${a.rps.toFixed(0)}; ` +
     `after/before ${(a.rps / b.rps).toFixed(3)}`,
+);
+console.log(
+  `Redis CPU µs/request (INFO cpu), median: before ${b.redis.toFixed(0)}, after ` +
+    `${a.redis.toFixed(0)}; after/before ${(a.redis / b.redis).toFixed(3)}`,
 );
