@@ -125,6 +125,25 @@ test('a state saved without the oldest-event bound (before it was kept) still tr
   }
 });
 
+test("an entity whose distinct set outlived its other keys still counts the set's values", async () => {
+  // A new entity's distinct counts are answered without reading its sets only when none of
+  // its keys exists; a set left behind (its TTL ran later than the others') is read.
+  stores += 1;
+  const keyPrefix = `${filePrefix}${stores}:`;
+  const store = createRedisVelocityStore({ redis, keyPrefix });
+  const minute = 60_000;
+  const tx = (merchant: string, at: number) =>
+    makeTx({ account_id: 'leftover', merchant_id: merchant, at, amount: 1 });
+  await store.record(tx('m1', 0));
+  const k = `${keyPrefix}v:{account:leftover}`;
+  // Everything of the entity but its merchants' set goes, as if expired.
+  assert.ok((await redis.del(k, `${k}|v`, `${k}|t`, `${k}|lc`, `${k}|ld`)) >= 2);
+  assert.equal(await redis.exists(`${k}|lm`), 1);
+  const f = await store.record(tx('m2', 5 * minute));
+  assert.equal(f['account.distinct_merchants_1h'], 2, 'm1 from the set left behind, and m2');
+  assert.equal(f['account.count_1h'], 1, 'the events themselves are gone');
+});
+
 test('a key whose window state was lost is rebuilt from its events', async () => {
   stores += 1;
   const keyPrefix = `${filePrefix}${stores}:`;

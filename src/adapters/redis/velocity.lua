@@ -60,15 +60,16 @@
 --
 -- Cost: every redis.call costs about 1 µs of command dispatch, so the script makes few: the
 -- state is one string read and written once, every key's TTL is refreshed at most every
--- retention / 8 of wall time (TIME) or when the key is created, a new key is found with one
--- EXISTS, the raw events are trimmed only when the cut has passed the oldest one (the state keeps
--- a lower bound of their times; most calls trim nothing and send no command for it),
+-- retention / 8 of wall time (TIME) or when the key is created, a new entity is found with one
+-- EXISTS (and its distinct counts need no ZCOUNT: its sets hold this event's values alone), the
+-- raw events are trimmed only when the cut has passed the oldest one (the state keeps a lower
+-- bound of their times; most calls trim nothing and send no command for it),
 -- seconds_since_last of an in-order event is t - L (no read), and distinct counts are one ZADD
 -- and one ZCOUNT per feature. Measured on the 2-core VM with load-test/bench/velocity-ab.ts
--- (simulator traffic, 32 in flight, one Redis 7): about 280 µs per call, of which 65-77 µs in
--- the commands it sends (INFO commandstats). The rest is this script's own Lua: on the same
--- Redis an empty script with the same 24 keys cost 12 µs, 25 trivial redis.calls 17 µs, 40
--- closures made and called 32 µs, five msgpack pack/unpack pairs of 19 numbers 15 µs.
+-- (simulator traffic, most entities new, 32 in flight, one Redis 7), 2026-12-02 evening: about
+-- 115 µs per call, 36-40 µs of it in the commands it sends (INFO commandstats). Most of the
+-- rest is creating the keys of new entities: on the same Redis a script that ZADDs to 10 new
+-- keys costs 24.6 µs, with a PEXPIRE each 51.5 µs, doing nothing 2.7 µs (docs/perf/README.md).
 --
 -- Every value returned is an integer (counts, sums, milliseconds): formatting floats in Lua
 -- (string.format '%.17g') cost about 0.7 µs each.
@@ -276,8 +277,12 @@ local function record(first, kind)
   local function rebuild()
     local st = { L = nil, c = { 0, 0, 0, 0 }, u = { 0, 0, 0, 0 }, m = { 0, 0, 0, 0 }, n = 0,
       nt = 0, k0 = 0, x = -1, e = 0, o = t }
-    -- A new key (the common case) costs one call here.
-    if redis.call('EXISTS', key, tilesKey) == 0 then return st end
+    -- A new entity (the common case) costs one call here. With none of its keys there, its
+    -- distinct counts after this event are known without reading them (`fresh`).
+    if redis.call('EXISTS', key, tilesKey, unpack(sets)) == 0 then
+      st.fresh = true
+      return st
+    end
     local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
     st.nt = redis.call('HLEN', tilesKey)
     if #top == 0 and st.nt == 0 then return st end
@@ -336,7 +341,10 @@ local function record(first, kind)
       local sp = specs[k]
       local lower = t - W[sp[1]]
       if lPrev ~= nil and lPrev - retention > lower then lower = lPrev - retention end
-      if rows == nil then
+      if rows == nil and st.fresh then
+        -- A new entity's set holds this event's value alone, if it has one (t > lower).
+        if new[sp[2]] ~= '' then put(1) else put(0) end
+      elseif rows == nil then
         put(redis.call('ZCOUNT', sets[k], after(lower), '+inf'))
       else
         local seen, nd = {}, 0
