@@ -41,20 +41,7 @@ export function isEventTime(text: string): boolean {
 
 const NOT_RFC3339 = 'must be an RFC 3339 date-time such as 2024-01-15T10:00:00Z';
 
-// The last text read and its result: a transaction's timestamp is read by validation, the
-// scorer, the velocity event, the model's features and the windows, each from the same string.
-let lastText: string | undefined;
-let lastRead: number | string = NOT_RFC3339;
-
 function read(text: string): number | string {
-  if (text === lastText) return lastRead;
-  const r = readUncached(text);
-  lastText = text;
-  lastRead = r;
-  return r;
-}
-
-function readUncached(text: string): number | string {
   const m = RFC3339.exec(text);
   if (m === null) return NOT_RFC3339;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [

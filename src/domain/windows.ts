@@ -173,10 +173,6 @@ export class WindowAccumulator {
     return this.aggregates.size;
   }
 
-  has(key: WindowKey): boolean {
-    return this.aggregates.has(keyString(key));
-  }
-
   /**
    * Folds one scored transaction into its windows. A key not held yet is created only if
    * `admitNewKey()` allows it; returns how many of the transaction's keys were refused.
